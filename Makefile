@@ -1,0 +1,49 @@
+# Fleetguard. The documented entry points: build, test, demo, bench, lint,
+# fleet-binaries, fleet-up, fleet-down. See README.md.
+SHELL := /bin/bash
+GO ?= go
+export GOFLAGS ?= -buildvcs=false
+POLICY := bin/policy
+FLEET_CACHE := $(CURDIR)/.cache/fleet
+OPA := $(GO) run github.com/open-policy-agent/opa
+FUZZTIME ?= 10s
+
+.PHONY: build test unit-test policy-test fuzz lint demo bench fleet-binaries fleet-up fleet-down deps clean
+
+build:
+	$(GO) build -o $(POLICY) ./cmd/policy
+
+fleet-binaries:
+	@hack/fleet-binaries.sh $(FLEET_CACHE)
+
+deps:
+	@hack/deps.sh
+
+test: fleet-binaries deps build
+	@before=$$(hack/leftovers.sh count); \
+	$(GO) test -count=1 -timeout 15m ./... ; rc=$$?; \
+	hack/leftovers.sh check $$before || rc=1; \
+	exit $$rc
+	$(POLICY) test policies/
+	$(MAKE) --no-print-directory fuzz
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./manifest
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [[ -n "$$out" ]]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(OPA) fmt --list --fail policies/
+	$(OPA) check --strict policies/
+
+demo: build fleet-binaries
+	@mkdir -p out
+	-$(POLICY) scan -o table -o sarif=out/scan.sarif -o junit=out/scan.xml -o json=out/scan.json testdata/scan/
+	@echo "demo: reports written to out/"
+
+bench: build
+	$(GO) run ./bench/corpus -n 10000 -o bench/corpus
+	bench/scan.sh
+
+clean:
+	rm -rf bin out .cache

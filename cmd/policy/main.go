@@ -1,0 +1,50 @@
+// Command policy is Fleetguard's CLI: scan manifests in CI, snapshot and
+// audit clusters, run the admission webhook, and test policies.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+)
+
+// Exit codes. Each means one thing; README.md documents them.
+const (
+	exitOK         = 0 // nothing at or above --fail-on
+	exitFindings   = 1 // findings at or above --fail-on (or failed tests)
+	exitUsage      = 2 // usage or input error; wins over exitFindings
+	exitIncomplete = 3 // some cluster was partial or unreachable
+)
+
+// exitError carries an exit code up to main without printing a stack.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func usageErr(format string, args ...any) error {
+	return &exitError{code: exitUsage, err: fmt.Errorf(format, args...)}
+}
+
+func main() {
+	err := newRoot().Execute()
+	if err == nil {
+		return
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintln(os.Stderr, "policy:", ee.err)
+		}
+		os.Exit(ee.code)
+	}
+	fmt.Fprintln(os.Stderr, "policy:", err)
+	os.Exit(exitUsage)
+}

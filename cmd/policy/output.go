@@ -1,0 +1,106 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/fleetguard/fleetguard/engine"
+	"github.com/fleetguard/fleetguard/reports"
+)
+
+// output is one -o FORMAT[=FILE] flag value.
+type output struct {
+	format string
+	file   string // empty: stdout
+}
+
+func parseOutputs(specs []string, def string) ([]output, error) {
+	if len(specs) == 0 {
+		specs = []string{def}
+	}
+	var outs []output
+	stdout := 0
+	for _, s := range specs {
+		format, file, _ := strings.Cut(s, "=")
+		if _, err := reports.New(format, reports.Options{}); err != nil {
+			return nil, usageErr("-o %s: %w", s, err)
+		}
+		if file == "" {
+			stdout++
+		}
+		outs = append(outs, output{format: format, file: file})
+	}
+	if stdout > 1 {
+		return nil, usageErr("-o: only one format can go to stdout; give the others a file (FORMAT=FILE)")
+	}
+	return outs, nil
+}
+
+// writeOutputs renders the result in every requested format. Files are
+// written whole, through a temporary file and a rename.
+func writeOutputs(outs []output, r *engine.Result, stdout io.Writer) error {
+	for _, o := range outs {
+		opts := reports.Options{ToolName: "fleetguard", ToolURI: "https://github.com/fleetguard/fleetguard"}
+		if o.file == "" {
+			if f, ok := stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) && os.Getenv("NO_COLOR") == "" {
+				opts.Color = true
+			}
+		}
+		w, err := reports.New(o.format, opts)
+		if err != nil {
+			return usageErr("%w", err)
+		}
+		var buf bytes.Buffer
+		if err := w.Write(&buf, r); err != nil {
+			return fmt.Errorf("writing %s report: %w", o.format, err)
+		}
+		if o.file == "" {
+			if _, err := stdout.Write(buf.Bytes()); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := writeFileAtomic(o.file, buf.Bytes()); err != nil {
+			return &exitError{code: exitUsage, err: fmt.Errorf("writing %s report to %s: %w", o.format, o.file, err)}
+		}
+	}
+	return nil
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+func tableOnStdout(outs []output) bool {
+	for _, o := range outs {
+		if o.format == "table" && o.file == "" {
+			return true
+		}
+	}
+	return false
+}

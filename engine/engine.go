@@ -1,0 +1,375 @@
+// Package engine loads a policy bundle, compiles it once, and evaluates it
+// against Kubernetes objects (object scope), one cluster's snapshot (cluster
+// scope) or many clusters (fleet scope). It produces plain-data Results and
+// never formats them.
+package engine
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+)
+
+// Version is the engine version recorded in provenance. Builds may set it
+// with -ldflags "-X github.com/fleetguard/fleetguard/engine.Version=...".
+var Version = "0.1.0-dev"
+
+// Engine evaluates one compiled bundle. It is safe for concurrent use by
+// multiple goroutines: all state is built by New and read-only afterwards,
+// except a cache of prepared queries guarded by a mutex.
+type Engine struct {
+	bundle   *Bundle
+	compiler *ast.Compiler
+	store    storage.Store
+	policies []regoPolicy // every policy kept by the filters, sorted by id
+	object   []int        // indexes into policies of object-scope policies
+
+	mu      sync.Mutex
+	byKind  map[string]*kindQuery // "group/Kind" -> prepared query
+	timeNow func() time.Time
+}
+
+type config struct {
+	bundleSrc string
+	bundle    *Bundle
+	load      LoadOptions
+	include   map[string]bool
+	skip      map[string]bool
+}
+
+// Option configures New.
+type Option func(*config)
+
+// WithBundleSource loads the bundle from src (see LoadBundle). The default
+// is the embedded bundle.
+func WithBundleSource(src string) Option { return func(c *config) { c.bundleSrc = src } }
+
+// WithBundle uses an already loaded bundle.
+func WithBundle(b *Bundle) Option { return func(c *config) { c.bundle = b } }
+
+// WithLoadOptions sets how the bundle source is loaded (signature check, HTTP client).
+func WithLoadOptions(o LoadOptions) Option { return func(c *config) { c.load = o } }
+
+// WithPolicies keeps only the policies with these ids. Empty keeps all.
+func WithPolicies(ids ...string) Option {
+	return func(c *config) {
+		for _, id := range ids {
+			c.include[id] = true
+		}
+	}
+}
+
+// WithoutPolicies drops the policies with these ids.
+func WithoutPolicies(ids ...string) Option {
+	return func(c *config) {
+		for _, id := range ids {
+			c.skip[id] = true
+		}
+	}
+}
+
+// New loads and compiles a bundle. Compilation and metadata errors name the
+// file, the line and the rule.
+func New(ctx context.Context, opts ...Option) (*Engine, error) {
+	cfg := &config{include: map[string]bool{}, skip: map[string]bool{}}
+	for _, o := range opts {
+		o(cfg)
+	}
+	b := cfg.bundle
+	if b == nil {
+		var err error
+		if b, err = LoadBundle(ctx, cfg.bundleSrc, cfg.load); err != nil {
+			return nil, err
+		}
+	}
+	modules := make(map[string]*ast.Module, len(b.OPA.Modules))
+	for _, m := range b.OPA.Modules {
+		modules[m.Path] = m.Parsed
+	}
+	c := ast.NewCompiler()
+	if c.Compile(modules); c.Failed() {
+		return nil, fmt.Errorf("compiling bundle %s: %w", b.Source, c.Errors)
+	}
+	all, err := policiesFromModules(c)
+	if err != nil {
+		return nil, fmt.Errorf("bundle %s: %w", b.Source, err)
+	}
+	for id := range cfg.include {
+		if !hasPolicy(all, id) {
+			return nil, fmt.Errorf("--policy %s: no such policy in bundle %s", id, b.Source)
+		}
+	}
+	for id := range cfg.skip {
+		if !hasPolicy(all, id) {
+			return nil, fmt.Errorf("--skip-policy %s: no such policy in bundle %s", id, b.Source)
+		}
+	}
+	e := &Engine{
+		bundle:   b,
+		compiler: c,
+		store:    inmem.NewFromObject(b.OPA.Data),
+		byKind:   map[string]*kindQuery{},
+		timeNow:  time.Now,
+	}
+	for _, p := range all {
+		if (len(cfg.include) > 0 && !cfg.include[p.ID]) || cfg.skip[p.ID] {
+			continue
+		}
+		e.policies = append(e.policies, p)
+		if p.Scope == "object" {
+			e.object = append(e.object, len(e.policies)-1)
+		}
+	}
+	return e, nil
+}
+
+func hasPolicy(ps []regoPolicy, id string) bool {
+	for _, p := range ps {
+		if p.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// Policies returns the metadata of every policy the engine evaluates, sorted by id.
+func (e *Engine) Policies() []Policy {
+	out := make([]Policy, len(e.policies))
+	for i, p := range e.policies {
+		out[i] = p.Policy
+	}
+	return out
+}
+
+// Bundle returns the bundle the engine was built from.
+func (e *Engine) Bundle() *Bundle { return e.bundle }
+
+// Provenance returns the engine version and bundle identity, stamped now.
+func (e *Engine) Provenance() Provenance {
+	return Provenance{
+		EngineVersion:  Version,
+		BundleDigest:   e.bundle.Digest,
+		BundleRevision: e.bundle.Revision(),
+		Time:           e.timeNow().UTC(),
+	}
+}
+
+// kindQuery evaluates every object policy that applies to one kind in a
+// single prepared query, so an object is evaluated once, not once per policy.
+type kindQuery struct {
+	policies []int // indexes into Engine.policies, in binding order
+	query    rego.PreparedEvalQuery
+	ready    chan struct{}
+	err      error
+}
+
+func (e *Engine) queryFor(ctx context.Context, group, kind string) (*kindQuery, error) {
+	key := group + "/" + kind
+	e.mu.Lock()
+	q, ok := e.byKind[key]
+	if !ok {
+		q = &kindQuery{ready: make(chan struct{})}
+		e.byKind[key] = q
+	}
+	e.mu.Unlock()
+	if ok {
+		<-q.ready
+		return q, q.err
+	}
+	defer close(q.ready)
+	var terms []string
+	for _, i := range e.object {
+		if appliesTo(e.policies[i].Kinds, group, kind) {
+			terms = append(terms, fmt.Sprintf("x%d = %s.%s", len(q.policies), e.policies[i].pkg, violationRule))
+			q.policies = append(q.policies, i)
+		}
+	}
+	if len(terms) == 0 {
+		return q, nil
+	}
+	q.query, q.err = rego.New(
+		rego.Query(strings.Join(terms, "; ")),
+		rego.Compiler(e.compiler),
+		rego.Store(e.store),
+	).PrepareForEval(ctx)
+	return q, q.err
+}
+
+// appliesTo matches declared kinds ("Pod", "apps/Deployment", "*") against
+// an object's group and kind.
+func appliesTo(kinds []string, group, kind string) bool {
+	for _, k := range kinds {
+		if k == "*" {
+			return true
+		}
+		if g, n, ok := strings.Cut(k, "/"); ok {
+			if g == group && n == kind {
+				return true
+			}
+		} else if k == kind {
+			return true
+		}
+	}
+	return false
+}
+
+// ObjectVerdict is what the object policies concluded about one object.
+type ObjectVerdict struct {
+	Resource Resource
+	Findings []Finding
+	// Passed holds the ids of applicable policies that found nothing.
+	Passed []string
+}
+
+// EvalObject evaluates every applicable object policy against one object.
+// The same call serves the webhook, the scan and the audit, so they agree.
+// It converts the input to OPA's value form once.
+func (e *Engine) EvalObject(ctx context.Context, in *ObjectInput) (ObjectVerdict, error) {
+	res := in.resource()
+	v := ObjectVerdict{Resource: res}
+	group, _, _ := strings.Cut(res.APIVersion, "/")
+	if !strings.Contains(res.APIVersion, "/") {
+		group = ""
+	}
+	q, err := e.queryFor(ctx, group, res.Kind)
+	if err != nil {
+		return v, fmt.Errorf("preparing policies for kind %s: %w", res.Kind, err)
+	}
+	if len(q.policies) == 0 {
+		return v, nil
+	}
+	value, err := in.value()
+	if err != nil {
+		return v, fmt.Errorf("%s: %w", res, err)
+	}
+	rs, err := q.query.Eval(ctx, rego.EvalParsedInput(value))
+	if err != nil {
+		return v, fmt.Errorf("evaluating %s: %w", res, err)
+	}
+	if len(rs) == 0 {
+		// A policy package whose violation rule failed to produce a set
+		// (for example a conflict) makes the conjunction undefined.
+		return v, fmt.Errorf("evaluating %s: a policy produced no result", res)
+	}
+	for j, pi := range q.policies {
+		p := &e.policies[pi]
+		vs, _ := rs[0].Bindings[fmt.Sprintf("x%d", j)].([]any)
+		if len(vs) == 0 {
+			v.Passed = append(v.Passed, p.ID)
+			continue
+		}
+		for _, raw := range vs {
+			msg, details := violationParts(raw)
+			v.Findings = append(v.Findings, Finding{
+				PolicyID: p.ID, Title: p.Title, Severity: p.Severity, Controls: p.Controls,
+				Resource: res, Message: msg, Details: details, Cluster: in.Cluster.Name,
+				Scope: "object", Enforcement: enforcementOf(p.Enforcement), Source: in.Source,
+			})
+		}
+	}
+	sort.SliceStable(v.Findings, func(i, j int) bool {
+		return v.Findings[i].Message < v.Findings[j].Message && v.Findings[i].PolicyID == v.Findings[j].PolicyID
+	})
+	return v, nil
+}
+
+func enforcementOf(s string) string {
+	if s == "" {
+		return "deny"
+	}
+	return s
+}
+
+// violationParts reads a violation: {"msg": string, "details": object}, or a bare string.
+func violationParts(raw any) (string, map[string]any) {
+	switch x := raw.(type) {
+	case string:
+		return x, nil
+	case map[string]any:
+		msg, _ := x["msg"].(string)
+		if msg == "" {
+			msg = fmt.Sprint(x)
+		}
+		details, _ := x["details"].(map[string]any)
+		return msg, details
+	}
+	return fmt.Sprint(raw), nil
+}
+
+// Scan evaluates objects concurrently with one worker per CPU and gathers
+// the verdicts into a Result, in input order. Objects that fail to evaluate
+// are recorded as input errors; the rest of the scan goes on.
+func (e *Engine) Scan(ctx context.Context, objs []*ObjectInput) *Result {
+	verdicts := make([]ObjectVerdict, len(objs))
+	errs := make([]error, len(objs))
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	next := make(chan int, 256)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				verdicts[i], errs[i] = e.EvalObject(ctx, objs[i])
+			}
+		}()
+	}
+	for i := range objs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+
+	r := e.NewResult()
+	for i, v := range verdicts {
+		if errs[i] != nil {
+			ie := InputError{Object: v.Resource.String(), Message: errs[i].Error(), Cluster: objs[i].Cluster.Name}
+			if s := objs[i].Source; s != nil {
+				ie.File, ie.Line = s.File, s.Line
+			}
+			r.Errors = append(r.Errors, ie)
+			continue
+		}
+		r.Add(v, objs[i].Source, objs[i].Cluster.Name)
+	}
+	return r
+}
+
+// NewResult returns an empty Result carrying this engine's policies and provenance.
+func (e *Engine) NewResult() *Result {
+	r := &Result{Policies: e.Policies(), Stats: map[string]PolicyStats{}, Provenance: e.Provenance()}
+	for _, p := range e.policies {
+		r.Stats[p.ID] = PolicyStats{}
+	}
+	return r
+}
+
+// Add records one object's verdict in the Result and updates the counts.
+func (r *Result) Add(v ObjectVerdict, src *Source, cluster string) {
+	failed := map[string]bool{}
+	for _, f := range v.Findings {
+		r.Findings = append(r.Findings, f)
+		failed[f.PolicyID] = true
+	}
+	for id := range failed {
+		s := r.Stats[id]
+		s.Evaluated++
+		s.Failed++
+		r.Stats[id] = s
+	}
+	for _, id := range v.Passed {
+		s := r.Stats[id]
+		s.Evaluated++
+		r.Stats[id] = s
+		r.Passes = append(r.Passes, Pass{PolicyID: id, Resource: v.Resource, Source: src, Cluster: cluster})
+	}
+}

@@ -1,0 +1,201 @@
+package engine
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Severity ranks findings. Its zero value is SeverityInfo.
+type Severity int
+
+// Severities, from least to most severe.
+const (
+	SeverityInfo Severity = iota
+	SeverityLow
+	SeverityMedium
+	SeverityHigh
+	SeverityCritical
+)
+
+var severityNames = [...]string{"info", "low", "medium", "high", "critical"}
+
+// String returns the lower-case name used in metadata and reports.
+func (s Severity) String() string {
+	if s < 0 || int(s) >= len(severityNames) {
+		return "unknown"
+	}
+	return severityNames[s]
+}
+
+// ParseSeverity parses a severity name as written in policy metadata.
+func ParseSeverity(name string) (Severity, bool) {
+	for i, n := range severityNames {
+		if n == name {
+			return Severity(i), true
+		}
+	}
+	return 0, false
+}
+
+// MarshalText writes the severity's name.
+func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText reads a severity's name.
+func (s *Severity) UnmarshalText(b []byte) error {
+	v, ok := ParseSeverity(string(b))
+	if !ok {
+		return fmt.Errorf("unknown severity %q (want critical, high, medium, low or info)", b)
+	}
+	*s = v
+	return nil
+}
+
+// Resource names the Kubernetes object a finding or a pass is about.
+type Resource struct {
+	APIVersion string `json:"apiVersion,omitempty" yaml:"apiVersion,omitempty"`
+	Kind       string `json:"kind,omitempty" yaml:"kind,omitempty"`
+	Namespace  string `json:"namespace,omitempty" yaml:"namespace,omitempty"`
+	Name       string `json:"name,omitempty" yaml:"name,omitempty"`
+}
+
+// String returns kind/namespace/name, or kind/name for cluster-scoped objects.
+func (r Resource) String() string {
+	if r.Namespace == "" {
+		return r.Kind + "/" + r.Name
+	}
+	return r.Kind + "/" + r.Namespace + "/" + r.Name
+}
+
+// Source is where an object was read from in a scan. Line is 1-based.
+type Source struct {
+	File string `json:"file,omitempty" yaml:"file,omitempty"`
+	Line int    `json:"line,omitempty" yaml:"line,omitempty"`
+}
+
+// Policy is the metadata of one policy, as declared in its METADATA annotation
+// or derived from a Gatekeeper constraint.
+type Policy struct {
+	ID          string              `json:"id" yaml:"id"`
+	Title       string              `json:"title" yaml:"title"`
+	Description string              `json:"description,omitempty" yaml:"description,omitempty"`
+	Severity    Severity            `json:"severity" yaml:"severity"`
+	Scope       string              `json:"scope" yaml:"scope"`
+	Kinds       []string            `json:"kinds,omitempty" yaml:"kinds,omitempty"`
+	Controls    map[string][]string `json:"controls,omitempty" yaml:"controls,omitempty"`
+	Remediation string              `json:"remediation,omitempty" yaml:"remediation,omitempty"`
+	// Enforcement is deny, warn or dryrun. Empty means deny.
+	Enforcement string `json:"enforcement,omitempty" yaml:"enforcement,omitempty"`
+	// File and Line locate the METADATA block (or the constraint) in the bundle.
+	File string `json:"file,omitempty" yaml:"file,omitempty"`
+	Line int    `json:"line,omitempty" yaml:"line,omitempty"`
+}
+
+// Finding is one violation of one policy by one resource.
+type Finding struct {
+	PolicyID    string              `json:"policyId" yaml:"policyId"`
+	Title       string              `json:"title" yaml:"title"`
+	Severity    Severity            `json:"severity" yaml:"severity"`
+	Controls    map[string][]string `json:"controls,omitempty" yaml:"controls,omitempty"`
+	Resource    Resource            `json:"resource" yaml:"resource"`
+	Message     string              `json:"message" yaml:"message"`
+	Details     map[string]any      `json:"details,omitempty" yaml:"details,omitempty"`
+	Source      *Source             `json:"source,omitempty" yaml:"source,omitempty"`
+	Cluster     string              `json:"cluster,omitempty" yaml:"cluster,omitempty"`
+	Scope       string              `json:"scope" yaml:"scope"`
+	Enforcement string              `json:"enforcement,omitempty" yaml:"enforcement,omitempty"`
+	Excepted    *AppliedException   `json:"excepted,omitempty" yaml:"excepted,omitempty"`
+}
+
+// Pass records that a resource was evaluated by a policy and did not violate it.
+type Pass struct {
+	PolicyID string   `json:"policyId" yaml:"policyId"`
+	Resource Resource `json:"resource" yaml:"resource"`
+	Source   *Source  `json:"source,omitempty" yaml:"source,omitempty"`
+	Cluster  string   `json:"cluster,omitempty" yaml:"cluster,omitempty"`
+}
+
+// AppliedException says which exception covers a finding.
+type AppliedException struct {
+	Reason   string `json:"reason" yaml:"reason"`
+	Ticket   string `json:"ticket,omitempty" yaml:"ticket,omitempty"`
+	Approver string `json:"approver,omitempty" yaml:"approver,omitempty"`
+	Expires  string `json:"expires,omitempty" yaml:"expires,omitempty"`
+}
+
+// PolicyStats counts what one policy evaluated: the basis of every score.
+type PolicyStats struct {
+	Evaluated int `json:"evaluated" yaml:"evaluated"`
+	Failed    int `json:"failed" yaml:"failed"`
+}
+
+// InputError is a problem with the input that did not stop the run: a file
+// that could not be read, a malformed document, an object that failed to
+// evaluate. Warning is true for problems that skip input without failing.
+type InputError struct {
+	File    string `json:"file,omitempty" yaml:"file,omitempty"`
+	Line    int    `json:"line,omitempty" yaml:"line,omitempty"`
+	Object  string `json:"object,omitempty" yaml:"object,omitempty"`
+	Cluster string `json:"cluster,omitempty" yaml:"cluster,omitempty"`
+	Message string `json:"message" yaml:"message"`
+	Warning bool   `json:"warning,omitempty" yaml:"warning,omitempty"`
+}
+
+// Error formats the problem as file:line: message.
+func (e InputError) Error() string {
+	s := ""
+	switch {
+	case e.File != "" && e.Line > 0:
+		s = e.File + ":" + strconv.Itoa(e.Line) + ": "
+	case e.File != "":
+		s = e.File + ": "
+	}
+	if e.Cluster != "" {
+		s += fmt.Sprintf("cluster %q: ", e.Cluster)
+	}
+	if e.Object != "" {
+		s += e.Object + ": "
+	}
+	return s + e.Message
+}
+
+// Provenance says what produced a Result.
+type Provenance struct {
+	EngineVersion   string            `json:"engineVersion" yaml:"engineVersion"`
+	BundleDigest    string            `json:"bundleDigest" yaml:"bundleDigest"`
+	BundleRevision  string            `json:"bundleRevision,omitempty" yaml:"bundleRevision,omitempty"`
+	SnapshotDigests map[string]string `json:"snapshotDigests,omitempty" yaml:"snapshotDigests,omitempty"`
+	Time            time.Time         `json:"time" yaml:"time"`
+}
+
+// Result is everything one run produced, as plain data. Reports render it
+// and the store persists it; neither evaluates anything.
+type Result struct {
+	Findings   []Finding              `json:"findings" yaml:"findings"`
+	Passes     []Pass                 `json:"passes,omitempty" yaml:"passes,omitempty"`
+	Policies   []Policy               `json:"policies" yaml:"policies"`
+	Stats      map[string]PolicyStats `json:"stats" yaml:"stats"`
+	Errors     []InputError           `json:"errors,omitempty" yaml:"errors,omitempty"`
+	Provenance Provenance             `json:"provenance" yaml:"provenance"`
+}
+
+// Count returns the number of findings at or above min that are not excepted.
+func (r *Result) Count(min Severity) int {
+	n := 0
+	for _, f := range r.Findings {
+		if f.Severity >= min && f.Excepted == nil {
+			n++
+		}
+	}
+	return n
+}
+
+// HasErrors reports whether any input error (not a warning) was recorded.
+func (r *Result) HasErrors() bool {
+	for _, e := range r.Errors {
+		if !e.Warning {
+			return true
+		}
+	}
+	return false
+}

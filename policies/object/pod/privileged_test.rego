@@ -1,0 +1,29 @@
+package fleetguard.object.pod.privileged_test
+
+import data.fleetguard.object.pod.privileged
+
+test_privileged_container_fails if {
+	v := privileged.violation with input as {"containers": [{
+		"type": "container", "path": "spec.containers[0]",
+		"container": {"name": "app", "securityContext": {"privileged": true}},
+	}]}
+	count(v) == 1
+	some f in v
+	f.msg == `container "app" is privileged`
+}
+
+test_privileged_init_container_fails if {
+	v := privileged.violation with input as {"containers": [
+		{"type": "container", "path": "spec.containers[0]", "container": {"name": "app"}},
+		{"type": "initContainer", "path": "spec.initContainers[0]", "container": {"name": "setup", "securityContext": {"privileged": true}}},
+	]}
+	count(v) == 1
+}
+
+test_unprivileged_passes if {
+	v := privileged.violation with input as {"containers": [{
+		"type": "container", "path": "spec.containers[0]",
+		"container": {"name": "app", "securityContext": {"privileged": false}},
+	}]}
+	count(v) == 0
+}

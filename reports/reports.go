@@ -1,0 +1,74 @@
+// Package reports renders an engine.Result in the formats users read: one
+// Writer interface, one file per format. Writers never evaluate anything.
+package reports
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/fleetguard/fleetguard/engine"
+)
+
+// Writer renders a Result to w. Implementations are safe for concurrent use
+// as long as each call gets its own io.Writer.
+type Writer interface {
+	Write(w io.Writer, r *engine.Result) error
+}
+
+// Options tunes writers that have choices to make.
+type Options struct {
+	// Color enables ANSI colour in the table format (set it only for a TTY).
+	Color bool
+	// ToolName and ToolURI identify Fleetguard in SARIF and similar formats.
+	ToolName string
+	ToolURI  string
+}
+
+// factories maps each format name to its constructor. Adding a format is a
+// new file and one line here.
+var factories = map[string]func(Options) Writer{
+	"table": func(o Options) Writer { return Table{Color: o.Color} },
+	"json":  func(Options) Writer { return JSON{} },
+	"yaml":  func(Options) Writer { return YAML{} },
+}
+
+// New returns the writer for a format name.
+func New(format string, o Options) (Writer, error) {
+	f, ok := factories[format]
+	if !ok {
+		return nil, fmt.Errorf("unknown output format %q (want one of %s)", format, strings.Join(Formats(), ", "))
+	}
+	return f(o), nil
+}
+
+// Formats lists the known format names, sorted.
+func Formats() []string {
+	out := make([]string, 0, len(factories))
+	for k := range factories {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// sortedFindings returns the findings ordered by severity (worst first),
+// then policy, then resource, so every format lists them the same way.
+func sortedFindings(r *engine.Result) []engine.Finding {
+	fs := append([]engine.Finding(nil), r.Findings...)
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if a.Severity != b.Severity {
+			return a.Severity > b.Severity
+		}
+		if a.PolicyID != b.PolicyID {
+			return a.PolicyID < b.PolicyID
+		}
+		if a.Cluster != b.Cluster {
+			return a.Cluster < b.Cluster
+		}
+		return a.Resource.String() < b.Resource.String()
+	})
+	return fs
+}
