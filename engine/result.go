@@ -168,15 +168,87 @@ type Provenance struct {
 	Time            time.Time         `json:"time" yaml:"time"`
 }
 
+// Cluster states recorded in ClusterStatus.State.
+const (
+	ClusterComplete    = "complete"
+	ClusterPartial     = "partial"
+	ClusterUnreachable = "unreachable"
+)
+
+// ClusterStatus says how completely one cluster was collected and evaluated.
+// A partial or unreachable cluster is never counted as compliant.
+type ClusterStatus struct {
+	Name           string            `json:"name" yaml:"name"`
+	Context        string            `json:"context,omitempty" yaml:"context,omitempty"`
+	Labels         map[string]string `json:"labels,omitempty" yaml:"labels,omitempty"`
+	State          string            `json:"state" yaml:"state"`
+	Errors         []string          `json:"errors,omitempty" yaml:"errors,omitempty"`
+	MissingKinds   []string          `json:"missingKinds,omitempty" yaml:"missingKinds,omitempty"`
+	ServerVersion  string            `json:"serverVersion,omitempty" yaml:"serverVersion,omitempty"`
+	SnapshotDigest string            `json:"snapshotDigest,omitempty" yaml:"snapshotDigest,omitempty"`
+	Objects        int               `json:"objects" yaml:"objects"`
+}
+
+// Control statuses recorded in ControlResult.Status.
+const (
+	ControlPass          = "pass"
+	ControlFail          = "fail"
+	ControlManual        = "manual"
+	ControlNotApplicable = "not-applicable"
+)
+
+// ControlResult is the verdict on one framework control in one cluster
+// (Cluster empty for the fleet as a whole).
+type ControlResult struct {
+	Framework string   `json:"framework" yaml:"framework"`
+	Control   string   `json:"control" yaml:"control"`
+	Title     string   `json:"title,omitempty" yaml:"title,omitempty"`
+	Cluster   string   `json:"cluster,omitempty" yaml:"cluster,omitempty"`
+	Status    string   `json:"status" yaml:"status"`
+	Policies  []string `json:"policies,omitempty" yaml:"policies,omitempty"`
+	Passed    int      `json:"passed" yaml:"passed"`
+	Failed    int      `json:"failed" yaml:"failed"`
+}
+
+// Score summarises a framework's controls in one cluster (Cluster empty for
+// the fleet). Percent is Passed / (Passed + Failed) * 100; manual and
+// not-applicable controls do not count.
+type Score struct {
+	Framework     string  `json:"framework" yaml:"framework"`
+	Cluster       string  `json:"cluster,omitempty" yaml:"cluster,omitempty"`
+	Passed        int     `json:"passed" yaml:"passed"`
+	Failed        int     `json:"failed" yaml:"failed"`
+	Manual        int     `json:"manual" yaml:"manual"`
+	NotApplicable int     `json:"notApplicable" yaml:"notApplicable"`
+	Percent       float64 `json:"percent" yaml:"percent"`
+}
+
+// ExceptionStatus reports one exception from the exceptions document: how
+// many findings it covered, and whether it has expired or went unused.
+type ExceptionStatus struct {
+	Policy   string `json:"policy" yaml:"policy"`
+	Reason   string `json:"reason" yaml:"reason"`
+	Ticket   string `json:"ticket,omitempty" yaml:"ticket,omitempty"`
+	Approver string `json:"approver,omitempty" yaml:"approver,omitempty"`
+	Expires  string `json:"expires,omitempty" yaml:"expires,omitempty"`
+	Expired  bool   `json:"expired" yaml:"expired"`
+	Matched  int    `json:"matched" yaml:"matched"`
+}
+
 // Result is everything one run produced, as plain data. Reports render it
 // and the store persists it; neither evaluates anything.
 type Result struct {
-	Findings   []Finding              `json:"findings" yaml:"findings"`
-	Passes     []Pass                 `json:"passes,omitempty" yaml:"passes,omitempty"`
-	Policies   []Policy               `json:"policies" yaml:"policies"`
-	Stats      map[string]PolicyStats `json:"stats" yaml:"stats"`
-	Errors     []InputError           `json:"errors,omitempty" yaml:"errors,omitempty"`
-	Provenance Provenance             `json:"provenance" yaml:"provenance"`
+	Findings []Finding              `json:"findings" yaml:"findings"`
+	Passes   []Pass                 `json:"passes,omitempty" yaml:"passes,omitempty"`
+	Policies []Policy               `json:"policies" yaml:"policies"`
+	Stats    map[string]PolicyStats `json:"stats" yaml:"stats"`
+	Errors   []InputError           `json:"errors,omitempty" yaml:"errors,omitempty"`
+	// Clusters, Controls, Scores and Exceptions are filled by audits.
+	Clusters   []ClusterStatus   `json:"clusters,omitempty" yaml:"clusters,omitempty"`
+	Controls   []ControlResult   `json:"controls,omitempty" yaml:"controls,omitempty"`
+	Scores     []Score           `json:"scores,omitempty" yaml:"scores,omitempty"`
+	Exceptions []ExceptionStatus `json:"exceptions,omitempty" yaml:"exceptions,omitempty"`
+	Provenance Provenance        `json:"provenance" yaml:"provenance"`
 }
 
 // Count returns the number of findings at or above min that are not excepted.
