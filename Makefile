@@ -42,8 +42,8 @@ demo: build fleet-binaries
 	@echo "demo: reports written to out/"
 
 bench: build
-	$(GO) run ./bench/corpus -n 10000 -o bench/corpus
 	bench/scan.sh
+	$(GO) test ./bench -run '^$$' -bench . -benchtime 3x
 
 clean:
 	rm -rf bin out .cache

@@ -43,36 +43,90 @@ func (in *ObjectInput) resource() Resource {
 }
 
 // value builds the policy input (see policies/README.md) as an OPA value.
+// The object is converted once; the derived pod spec and containers share
+// its converted subtrees instead of converting them again.
 func (in *ObjectInput) value() (ast.Value, error) {
-	doc := map[string]any{
-		"object":    in.Object,
-		"operation": in.Operation,
-		"cluster":   clusterDoc(in.Cluster),
-	}
-	if in.OldObject != nil {
-		doc["oldObject"] = in.OldObject
-	}
-	if in.UserInfo != nil {
-		doc["userInfo"] = in.UserInfo
-	}
-	if in.Namespace != nil {
-		doc["namespace"] = in.Namespace
-	}
-	if ps, ok := snapshot.PodSpecOf(in.Object); ok {
-		doc["pod"] = map[string]any{"spec": ps.Spec, "metadata": ps.Metadata, "path": ps.Path}
-		cs := make([]any, 0, len(ps.Containers))
-		for _, c := range ps.Containers {
-			cs = append(cs, map[string]any{"type": c.Type, "path": c.Path, "container": c.Container})
-		}
-		doc["containers"] = cs
-	} else {
-		doc["containers"] = []any{}
-	}
-	v, err := ast.InterfaceToValue(doc)
+	obj, err := ast.InterfaceToValue(in.Object)
 	if err != nil {
 		return nil, fmt.Errorf("converting object for evaluation: %w", err)
 	}
-	return v, nil
+	doc := ast.NewObject(
+		ast.Item(ast.InternedTerm("object"), ast.NewTerm(obj)),
+		ast.Item(ast.InternedTerm("operation"), ast.StringTerm(in.Operation)),
+	)
+	extra := map[string]any{"cluster": clusterDoc(in.Cluster)}
+	if in.OldObject != nil {
+		extra["oldObject"] = in.OldObject
+	}
+	if in.UserInfo != nil {
+		extra["userInfo"] = in.UserInfo
+	}
+	if in.Namespace != nil {
+		extra["namespace"] = in.Namespace
+	}
+	for k, v := range extra {
+		val, err := ast.InterfaceToValue(v)
+		if err != nil {
+			return nil, fmt.Errorf("converting %s for evaluation: %w", k, err)
+		}
+		doc.Insert(ast.StringTerm(k), ast.NewTerm(val))
+	}
+	var containers []*ast.Term
+	if ps, ok := snapshot.PodSpecOf(in.Object); ok {
+		spec := find(obj, ps.PathKeys)
+		meta := find(obj, append(ps.PathKeys[:len(ps.PathKeys)-1:len(ps.PathKeys)-1], "metadata"))
+		if in.Object["kind"] == "Pod" {
+			meta = find(obj, []string{"metadata"})
+		}
+		doc.Insert(ast.InternedTerm("pod"), ast.ObjectTerm(
+			ast.Item(ast.InternedTerm("spec"), orNull(spec)),
+			ast.Item(ast.InternedTerm("metadata"), orNull(meta)),
+			ast.Item(ast.InternedTerm("path"), ast.StringTerm(ps.Path)),
+		))
+		for _, c := range ps.Containers {
+			ct := find(obj, append(append([]string(nil), ps.PathKeys...), c.Field))
+			var item *ast.Term
+			if arr, ok := termValue(ct).(*ast.Array); ok && c.Index < arr.Len() {
+				item = arr.Elem(c.Index)
+			}
+			containers = append(containers, ast.ObjectTerm(
+				ast.Item(ast.InternedTerm("type"), ast.StringTerm(c.Type)),
+				ast.Item(ast.InternedTerm("path"), ast.StringTerm(c.Path)),
+				ast.Item(ast.InternedTerm("container"), orNull(item)),
+			))
+		}
+	}
+	doc.Insert(ast.InternedTerm("containers"), ast.ArrayTerm(containers...))
+	return doc, nil
+}
+
+// find walks object keys in a converted value; nil when a key is missing.
+func find(v ast.Value, keys []string) *ast.Term {
+	t := ast.NewTerm(v)
+	for _, k := range keys {
+		o, ok := t.Value.(ast.Object)
+		if !ok {
+			return nil
+		}
+		if t = o.Get(ast.StringTerm(k)); t == nil {
+			return nil
+		}
+	}
+	return t
+}
+
+func termValue(t *ast.Term) ast.Value {
+	if t == nil {
+		return nil
+	}
+	return t.Value
+}
+
+func orNull(t *ast.Term) *ast.Term {
+	if t == nil {
+		return ast.NullTerm()
+	}
+	return t
 }
 
 func clusterDoc(c Cluster) map[string]any {

@@ -11,6 +11,7 @@ type PodSpec struct {
 	Spec       map[string]any
 	Metadata   map[string]any // the pod (template) metadata
 	Path       string         // e.g. "spec.template.spec"
+	PathKeys   []string       // Path as keys: spec, template, spec
 	Containers []Container
 }
 
@@ -18,6 +19,8 @@ type PodSpec struct {
 type Container struct {
 	Type      string // "container", "initContainer" or "ephemeralContainer"
 	Path      string // e.g. "spec.template.spec.containers[0]"
+	Field     string // containers, initContainers or ephemeralContainers
+	Index     int    // position in Field
 	Container map[string]any
 }
 
@@ -63,7 +66,7 @@ func PodSpecOf(obj map[string]any) (PodSpec, bool) {
 	if kind == "Pod" {
 		meta, _ = obj["metadata"].(map[string]any)
 	}
-	ps := PodSpec{Spec: cur, Metadata: meta, Path: joinPath(path)}
+	ps := PodSpec{Spec: cur, Metadata: meta, Path: joinPath(path), PathKeys: path}
 	for _, f := range containerFields {
 		list, _ := cur[f.field].([]any)
 		for i, c := range list {
@@ -72,7 +75,7 @@ func PodSpecOf(obj map[string]any) (PodSpec, bool) {
 				continue
 			}
 			ps.Containers = append(ps.Containers, Container{
-				Type: f.typ, Path: fmt.Sprintf("%s.%s[%d]", ps.Path, f.field, i), Container: cm,
+				Type: f.typ, Path: fmt.Sprintf("%s.%s[%d]", ps.Path, f.field, i), Field: f.field, Index: i, Container: cm,
 			})
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/debug"
 )
 
 // Exit codes. Each means one thing; README.md documents them.
@@ -34,6 +35,9 @@ func usageErr(format string, args ...any) error {
 }
 
 func main() {
+	// The CLI is short-lived and allocation-heavy (decoded objects, OPA
+	// values); trading memory for fewer collections halves GC time.
+	debug.SetGCPercent(400)
 	err := newRoot().Execute()
 	if err == nil {
 		return
