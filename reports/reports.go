@@ -29,9 +29,13 @@ type Options struct {
 // factories maps each format name to its constructor. Adding a format is a
 // new file and one line here.
 var factories = map[string]func(Options) Writer{
-	"table": func(o Options) Writer { return Table{Color: o.Color} },
-	"json":  func(Options) Writer { return JSON{} },
-	"yaml":  func(Options) Writer { return YAML{} },
+	"table":    func(o Options) Writer { return Table{Color: o.Color} },
+	"json":     func(Options) Writer { return JSON{} },
+	"yaml":     func(Options) Writer { return YAML{} },
+	"sarif":    func(o Options) Writer { return SARIF{ToolName: o.ToolName, ToolURI: o.ToolURI} },
+	"junit":    func(Options) Writer { return JUnit{} },
+	"markdown": func(Options) Writer { return Markdown{} },
+	"csv":      func(Options) Writer { return CSV{} },
 }
 
 // New returns the writer for a format name.
