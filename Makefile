@@ -5,7 +5,7 @@ GO ?= go
 export GOFLAGS ?= -buildvcs=false
 POLICY := bin/policy
 FLEET_CACHE := $(CURDIR)/.cache/fleet
-OPA := $(GO) run github.com/open-policy-agent/opa
+OPA := $(GO) run github.com/open-policy-agent/opa@v1.22.0
 FUZZTIME ?= 10s
 
 .PHONY: build test unit-test policy-test fuzz lint demo bench fleet-binaries fleet-up fleet-down deps clean
