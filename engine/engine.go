@@ -35,6 +35,7 @@ type Engine struct {
 
 	mu      sync.Mutex
 	byKind  map[string]*kindQuery // "group/Kind" -> prepared query
+	byScope map[string]*scopeQuery
 	timeNow func() time.Time
 }
 

@@ -1,0 +1,165 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+)
+
+// Policy scopes, as declared in METADATA custom.scope.
+const (
+	ScopeObject  = "object"
+	ScopeCluster = "cluster"
+	ScopeFleet   = "fleet"
+)
+
+// scopeQuery evaluates every policy of one scope in a single prepared query.
+type scopeQuery struct {
+	once     sync.Once
+	policies []int
+	query    rego.PreparedEvalQuery
+	err      error
+}
+
+func (e *Engine) scopeQuery(ctx context.Context, scope string) (*scopeQuery, error) {
+	e.mu.Lock()
+	if e.byScope == nil {
+		e.byScope = map[string]*scopeQuery{}
+	}
+	q, ok := e.byScope[scope]
+	if !ok {
+		q = &scopeQuery{}
+		e.byScope[scope] = q
+	}
+	e.mu.Unlock()
+	q.once.Do(func() {
+		var terms []string
+		for i := range e.policies {
+			if e.policies[i].Scope == scope {
+				terms = append(terms, fmt.Sprintf("x%d = %s.%s", len(q.policies), e.policies[i].pkg, violationRule))
+				q.policies = append(q.policies, i)
+			}
+		}
+		if len(terms) == 0 {
+			return
+		}
+		q.query, q.err = rego.New(rego.Query(strings.Join(terms, "; ")), rego.Compiler(e.compiler), rego.Store(e.store)).PrepareForEval(ctx)
+	})
+	return q, q.err
+}
+
+// ScopeVerdict is what the cluster or fleet policies concluded.
+type ScopeVerdict struct {
+	Findings []Finding
+	// Passed and Failed hold the ids of the scope's policies that found
+	// nothing and something, for counting.
+	Passed []string
+	Failed []string
+}
+
+// EvalCluster evaluates every cluster-scope policy against one cluster's
+// input (see policies/README.md, "Cluster scope"). input must be JSON-able;
+// it is converted once. Findings carry the cluster's name.
+func (e *Engine) EvalCluster(ctx context.Context, cluster string, input any) (ScopeVerdict, error) {
+	return e.evalScope(ctx, ScopeCluster, cluster, input)
+}
+
+// EvalFleet evaluates every fleet-scope policy against the fleet input (all
+// clusters, see policies/README.md, "Fleet scope"). A violation names the
+// cluster it is about with a "cluster" field; without it the finding is
+// about the fleet as a whole.
+func (e *Engine) EvalFleet(ctx context.Context, input any) (ScopeVerdict, error) {
+	return e.evalScope(ctx, ScopeFleet, "", input)
+}
+
+func (e *Engine) evalScope(ctx context.Context, scope, cluster string, input any) (ScopeVerdict, error) {
+	var v ScopeVerdict
+	q, err := e.scopeQuery(ctx, scope)
+	if err != nil {
+		return v, fmt.Errorf("preparing %s policies: %w", scope, err)
+	}
+	if len(q.policies) == 0 {
+		return v, nil
+	}
+	value, err := ast.InterfaceToValue(input)
+	if err != nil {
+		return v, fmt.Errorf("converting %s input: %w", scope, err)
+	}
+	rs, err := q.query.Eval(ctx, rego.EvalParsedInput(value))
+	if err != nil {
+		return v, fmt.Errorf("evaluating %s policies: %w", scope, err)
+	}
+	if len(rs) == 0 {
+		return v, fmt.Errorf("evaluating %s policies: a policy produced no result", scope)
+	}
+	for j, pi := range q.policies {
+		p := &e.policies[pi]
+		vs, _ := rs[0].Bindings[fmt.Sprintf("x%d", j)].([]any)
+		if len(vs) == 0 {
+			v.Passed = append(v.Passed, p.ID)
+			continue
+		}
+		v.Failed = append(v.Failed, p.ID)
+		for _, raw := range vs {
+			msg, details := violationParts(raw)
+			f := Finding{
+				PolicyID: p.ID, Title: p.Title, Severity: p.Severity, Controls: p.Controls,
+				Message: msg, Details: details, Cluster: cluster, Scope: scope, Enforcement: enforcementOf(p.Enforcement),
+			}
+			if m, ok := raw.(map[string]any); ok {
+				f.Resource = resourceOf(m["resource"])
+				if c, ok := m["cluster"].(string); ok && c != "" {
+					f.Cluster = c
+				}
+			}
+			v.Findings = append(v.Findings, f)
+		}
+	}
+	return v, nil
+}
+
+func resourceOf(v any) Resource {
+	m, _ := v.(map[string]any)
+	var r Resource
+	r.APIVersion, _ = m["apiVersion"].(string)
+	r.Kind, _ = m["kind"].(string)
+	r.Namespace, _ = m["namespace"].(string)
+	r.Name, _ = m["name"].(string)
+	return r
+}
+
+// AddScope records a cluster or fleet verdict in the Result. Each policy
+// counts one evaluation per cluster (or one for the fleet).
+func (r *Result) AddScope(v ScopeVerdict, cluster string) {
+	r.Findings = append(r.Findings, v.Findings...)
+	for _, id := range v.Failed {
+		s := r.Stats[id]
+		s.Evaluated++
+		s.Failed++
+		r.Stats[id] = s
+	}
+	for _, id := range v.Passed {
+		s := r.Stats[id]
+		s.Evaluated++
+		r.Stats[id] = s
+		r.Passes = append(r.Passes, Pass{PolicyID: id, Cluster: cluster})
+	}
+}
+
+// Data returns the bundle data document at a slash-separated path (for
+// example "frameworks"), or nil. The value is shared: do not modify it.
+func (e *Engine) Data(path string) any {
+	var cur any = e.bundle.OPA.Data
+	for _, k := range strings.Split(strings.Trim(path, "/"), "/") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = m[k]
+	}
+	return cur
+}

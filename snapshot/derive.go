@@ -1,0 +1,138 @@
+package snapshot
+
+import (
+	"sort"
+)
+
+// Options carries what Derive needs beside the objects. All fields are
+// optional: a CI scan of manifests has no nodes and no server version.
+type Options struct {
+	Nodes        []Node
+	Server       *ServerVersion
+	MissingKinds []string // kinds that could not be read; views that need them say they are incomplete
+}
+
+// Views are the derived views of one cluster (or one set of manifests):
+// plain, JSON-able data that the cluster policies read as input.views. The
+// RBAC view also answers Can queries.
+type Views struct {
+	RBAC     *RBAC     `json:"rbac"`
+	Network  *Network  `json:"network"`
+	Secrets  *Secrets  `json:"secrets"`
+	Versions *Versions `json:"versions"`
+}
+
+// Ref names an object.
+type Ref struct {
+	Kind      string `json:"kind"`
+	Namespace string `json:"namespace,omitempty"`
+	Name      string `json:"name"`
+}
+
+// Derive computes every view from objs, once. It reads objs and never
+// modifies them; objects of kinds it does not use are ignored, and malformed
+// parts are skipped rather than failing. The result is deterministic: lists
+// are sorted.
+func Derive(objs []map[string]any, opts Options) *Views {
+	byKind := map[string][]map[string]any{}
+	for _, o := range objs {
+		k, _ := o["kind"].(string)
+		byKind[k] = append(byKind[k], o)
+	}
+	rbac := deriveRBAC(byKind)
+	missing := map[string]bool{}
+	for _, k := range opts.MissingKinds {
+		missing[k] = true
+	}
+	return &Views{
+		RBAC:     rbac,
+		Network:  deriveNetwork(byKind),
+		Secrets:  deriveSecrets(byKind, rbac, missing),
+		Versions: deriveVersions(objs, opts),
+	}
+}
+
+// workloadKinds are the kinds carrying a pod spec, in a stable order.
+var workloadKinds = []string{"Pod", "PodTemplate", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob"}
+
+func meta(obj map[string]any) (ns, name string) {
+	md, _ := obj["metadata"].(map[string]any)
+	ns, _ = md["namespace"].(string)
+	name, _ = md["name"].(string)
+	return ns, name
+}
+
+func refOf(obj map[string]any) Ref {
+	kind, _ := obj["kind"].(string)
+	ns, name := meta(obj)
+	return Ref{Kind: kind, Namespace: ns, Name: name}
+}
+
+func stringMap(v any) map[string]string {
+	m, _ := v.(map[string]any)
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		if s, ok := v.(string); ok {
+			out[k] = s
+		}
+	}
+	return out
+}
+
+func labelsOf(obj map[string]any) map[string]string {
+	md, _ := obj["metadata"].(map[string]any)
+	return stringMap(md["labels"])
+}
+
+func strs(v any) []string {
+	list, _ := v.([]any)
+	out := make([]string, 0, len(list))
+	for _, x := range list {
+		if s, ok := x.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func maps(v any) []map[string]any {
+	list, _ := v.([]any)
+	out := make([]map[string]any, 0, len(list))
+	for _, x := range list {
+		if m, ok := x.(map[string]any); ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func boolOf(v any) bool { b, _ := v.(bool); return b }
+
+func controlled(obj map[string]any) bool {
+	md, _ := obj["metadata"].(map[string]any)
+	for _, o := range maps(md["ownerReferences"]) {
+		if boolOf(o["controller"]) {
+			return true
+		}
+	}
+	return false
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func lessRef(a, b Ref) bool {
+	if a.Namespace != b.Namespace {
+		return a.Namespace < b.Namespace
+	}
+	if a.Kind != b.Kind {
+		return a.Kind < b.Kind
+	}
+	return a.Name < b.Name
+}
