@@ -1,0 +1,128 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fleetguard/fleetguard/audit"
+	"github.com/fleetguard/fleetguard/engine"
+	"github.com/fleetguard/fleetguard/reports"
+	"github.com/fleetguard/fleetguard/snapshot"
+)
+
+// auditFlags are the flags of `policy audit`.
+type auditFlags struct {
+	bundle     string
+	snapshots  []string
+	outputs    []string
+	failOn     string
+	exceptions string
+	include    []string
+	skip       []string
+	fleet      fleetFlags
+}
+
+func newAudit() *cobra.Command {
+	var f auditFlags
+	cmd := &cobra.Command{
+		Use:   "audit",
+		Short: "Audit clusters (live or from snapshots) against the bundle, with framework scores",
+		Long: `audit evaluates every cluster at three scopes: object policies over every
+object, cluster policies over each cluster's derived views (effective RBAC,
+NetworkPolicy coverage, secret references, versions), and fleet policies that
+compare clusters with each other. It applies exceptions, scores the CIS
+Kubernetes Benchmark, NSA/CISA and Pod Security Standards controls per cluster
+and for the fleet, and writes reports.
+
+Clusters come from kubeconfig contexts (fetched first, as "policy snapshot"
+does) or from snapshot files written earlier (--snapshot), which makes an
+audit reproducible offline.
+
+Exit codes: 0 no finding at or above --fail-on; 1 some; 2 usage or input
+error; 3 some cluster was partial or unreachable (its status is in the
+report; the other clusters are still audited).`,
+		Example: `  policy audit --all-contexts -o html=out/report.html -o json=out/audit.json
+  policy audit --context prod-us --context prod-eu --exceptions exceptions.yaml
+  policy audit --snapshot snaps/dev.json --snapshot snaps/prod-us.json.gz -o table`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runAudit(cmd, &f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.bundle, "bundle", "", "policy bundle: a directory, an OPA bundle .tar.gz or an http(s) URL (default: the embedded bundle)")
+	fl.StringArrayVar(&f.snapshots, "snapshot", nil, "audit this snapshot file instead of live clusters (repeatable)")
+	fl.StringArrayVarP(&f.outputs, "output", "o", nil, "output FORMAT[=FILE], repeatable; formats: "+strings.Join(reports.Formats(), ", ")+" (default table)")
+	fl.StringVar(&f.failOn, "fail-on", "high", "exit 1 when a non-excepted finding is at or above this severity")
+	fl.StringVar(&f.exceptions, "exceptions", "", "exceptions YAML file (kind: ExceptionList)")
+	fl.StringArrayVar(&f.include, "policy", nil, "evaluate only this policy id (repeatable)")
+	fl.StringArrayVar(&f.skip, "skip-policy", nil, "do not evaluate this policy id (repeatable)")
+	f.fleet.register(cmd)
+	return cmd
+}
+
+func runAudit(cmd *cobra.Command, f *auditFlags) error {
+	min, ok := engine.ParseSeverity(f.failOn)
+	if !ok {
+		return usageErr("--fail-on %q: want critical, high, medium, low or info", f.failOn)
+	}
+	outs, err := parseOutputs(f.outputs, "table")
+	if err != nil {
+		return err
+	}
+	live := f.fleet.selected()
+	if len(f.snapshots) > 0 && live {
+		return usageErr("audit: give either --snapshot files or live clusters (--context, --all-contexts, --config), not both")
+	}
+	if len(f.snapshots) == 0 && !live {
+		return usageErr("audit: give --context NAME, --all-contexts, --config FILE, or --snapshot FILE")
+	}
+	var xs *engine.Exceptions
+	if f.exceptions != "" {
+		if xs, err = engine.LoadExceptions(f.exceptions); err != nil {
+			return &exitError{code: exitUsage, err: err}
+		}
+	}
+	ctx := cmd.Context()
+	eng, err := engine.New(ctx, engine.WithBundleSource(f.bundle), engine.WithPolicies(f.include...), engine.WithoutPolicies(f.skip...))
+	if err != nil {
+		return &exitError{code: exitUsage, err: err}
+	}
+	var snaps []*snapshot.Snapshot
+	if live {
+		if snaps, err = f.fleet.fetch(cmd); err != nil {
+			return err
+		}
+	} else {
+		for _, p := range f.snapshots {
+			s, err := snapshot.Load(p)
+			if err != nil {
+				return &exitError{code: exitUsage, err: err}
+			}
+			snaps = append(snaps, s)
+		}
+	}
+	r, err := audit.Run(ctx, eng, snaps, audit.Options{Exceptions: xs, SystemNamespaces: f.fleet.systemNamespaces()})
+	if err != nil {
+		return &exitError{code: exitUsage, err: err}
+	}
+	if err := writeOutputs(outs, r, cmd.OutOrStdout()); err != nil {
+		return err
+	}
+	incomplete := false
+	for _, c := range r.Clusters {
+		if c.State != snapshot.StateComplete {
+			incomplete = true
+			fmt.Fprintf(cmd.ErrOrStderr(), "cluster %q is %s: %s\n", c.Name, c.State, strings.Join(c.Errors, "; "))
+		}
+	}
+	switch {
+	case r.HasErrors():
+		return &exitError{code: exitUsage}
+	case incomplete:
+		return &exitError{code: exitIncomplete}
+	case r.Count(min) > 0:
+		return &exitError{code: exitFindings}
+	}
+	return nil
+}
