@@ -88,9 +88,10 @@ func runAudit(cmd *cobra.Command, f *auditFlags) error {
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
+	prog := newProgress(cmd.ErrOrStderr())
 	var snaps []*snapshot.Snapshot
 	if live {
-		if snaps, err = f.fleet.fetch(cmd); err != nil {
+		if snaps, err = f.fleet.fetch(cmd, prog); err != nil {
 			return err
 		}
 	} else {
@@ -102,7 +103,7 @@ func runAudit(cmd *cobra.Command, f *auditFlags) error {
 			snaps = append(snaps, s)
 		}
 	}
-	r, err := audit.Run(ctx, eng, snaps, audit.Options{Exceptions: xs, SystemNamespaces: f.fleet.systemNamespaces()})
+	r, err := audit.Run(ctx, eng, snaps, audit.Options{Exceptions: xs, SystemNamespaces: f.fleet.systemNamespaces(), Progress: prog.set})
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}

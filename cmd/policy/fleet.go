@@ -29,6 +29,6 @@ func (f *fleetFlags) selected() bool {
 func (f *fleetFlags) systemNamespaces() []string { return nil }
 
 // fetch snapshots the selected clusters. TODO: wired to fetchers.
-func (f *fleetFlags) fetch(cmd *cobra.Command) ([]*snapshot.Snapshot, error) {
+func (f *fleetFlags) fetch(cmd *cobra.Command, prog *progress) ([]*snapshot.Snapshot, error) {
 	return nil, usageErr("live audits need the fetchers")
 }
