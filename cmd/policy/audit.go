@@ -21,6 +21,7 @@ type auditFlags struct {
 	exceptions string
 	include    []string
 	skip       []string
+	sign       string
 	fleet      fleetFlags
 }
 
@@ -57,7 +58,9 @@ report; the other clusters are still audited).`,
 	fl.StringVar(&f.exceptions, "exceptions", "", "exceptions YAML file (kind: ExceptionList)")
 	fl.StringArrayVar(&f.include, "policy", nil, "evaluate only this policy id (repeatable)")
 	fl.StringArrayVar(&f.skip, "skip-policy", nil, "do not evaluate this policy id (repeatable)")
+	fl.StringVar(&f.sign, "sign", "", "sign the report files and the bundle and snapshot digests with this ed25519 private key (PEM); writes evidence.json and evidence.json.sig beside the reports")
 	f.fleet.register(cmd)
+	cmd.AddCommand(newAuditVerify(), newAuditKeygen())
 	return cmd
 }
 
@@ -109,6 +112,13 @@ func runAudit(cmd *cobra.Command, f *auditFlags) error {
 	}
 	if err := writeOutputs(outs, r, cmd.OutOrStdout()); err != nil {
 		return err
+	}
+	if f.sign != "" {
+		manifest, err := signOutputs(f.sign, outs, r)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(cmd.ErrOrStderr(), "signed evidence: %s\n", manifest)
 	}
 	incomplete := false
 	for _, c := range r.Clusters {
