@@ -29,13 +29,15 @@ type Options struct {
 // factories maps each format name to its constructor. Adding a format is a
 // new file and one line here.
 var factories = map[string]func(Options) Writer{
-	"table":    func(o Options) Writer { return Table{Color: o.Color} },
-	"json":     func(Options) Writer { return JSON{} },
-	"yaml":     func(Options) Writer { return YAML{} },
-	"sarif":    func(o Options) Writer { return SARIF{ToolName: o.ToolName, ToolURI: o.ToolURI} },
-	"junit":    func(Options) Writer { return JUnit{} },
-	"markdown": func(Options) Writer { return Markdown{} },
-	"csv":      func(Options) Writer { return CSV{} },
+	"table":        func(o Options) Writer { return Table{Color: o.Color} },
+	"json":         func(Options) Writer { return JSON{} },
+	"yaml":         func(Options) Writer { return YAML{} },
+	"sarif":        func(o Options) Writer { return SARIF{ToolName: o.ToolName, ToolURI: o.ToolURI} },
+	"junit":        func(Options) Writer { return JUnit{} },
+	"markdown":     func(Options) Writer { return Markdown{} },
+	"csv":          func(Options) Writer { return CSV{} },
+	"openreports":  func(Options) Writer { return OpenReports{APIVersion: OpenReportsAPI} },
+	"policyreport": func(Options) Writer { return OpenReports{APIVersion: PolicyReportAPI} },
 }
 
 // New returns the writer for a format name.
