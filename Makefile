@@ -16,6 +16,14 @@ build:
 fleet-binaries:
 	@hack/fleet-binaries.sh $(FLEET_CACHE)
 
+# Three local clusters (dev, staging-eu on v1.36, prod-us on v1.33), seeded
+# from testdata/fleet; safe to run twice. State and logs in .fleet/.
+fleet-up: fleet-binaries
+	@$(GO) run ./internal/testfleet/cmd/fleet up --dir .fleet
+
+fleet-down:
+	@$(GO) run ./internal/testfleet/cmd/fleet down --dir .fleet
+
 deps:
 	@hack/deps.sh
 
