@@ -24,6 +24,9 @@ type Options struct {
 	// ToolName and ToolURI identify Fleetguard in SARIF and similar formats.
 	ToolName string
 	ToolURI  string
+	// History feeds the trend and the changes since the previous audit to
+	// the html and pdf formats. Nil means no previous audit is stored.
+	History *History
 }
 
 // factories maps each format name to its constructor. Adding a format is a
@@ -36,6 +39,8 @@ var factories = map[string]func(Options) Writer{
 	"junit":        func(Options) Writer { return JUnit{} },
 	"markdown":     func(Options) Writer { return Markdown{} },
 	"csv":          func(Options) Writer { return CSV{} },
+	"html":         func(o Options) Writer { return HTML{History: o.History} },
+	"pdf":          func(o Options) Writer { return PDF{History: o.History} },
 	"openreports":  func(Options) Writer { return OpenReports{APIVersion: OpenReportsAPI} },
 	"policyreport": func(Options) Writer { return OpenReports{APIVersion: PolicyReportAPI} },
 }
