@@ -1,14 +1,452 @@
 package audit
 
-import "github.com/fleetguard/fleetguard/snapshot"
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/fleetguard/fleetguard/snapshot"
+)
+
+// Fleetguard's own admission webhook, as policies look for it: the name of
+// its configuration in deploy/webhook, and the pattern any of its
+// configurations' names match.
+const (
+	WebhookName    = "fleetguard-webhook"
+	WebhookPattern = `^fleetguard(-webhook)?$`
+)
+
+// ProductionEnvs are the values of the env cluster label that mark a
+// production cluster in fleet policies.
+var ProductionEnvs = []string{"production", "prod"}
+
+var webhookRE = regexp.MustCompile(WebhookPattern)
+
+// bootstrapLabel marks the RBAC objects the API server creates itself.
+const bootstrapLabel = "kubernetes.io/bootstrapping"
+
+// workloadKinds are the kinds whose pod spec snapshot.PodSpecOf finds.
+var workloadKinds = []string{"Pod", "PodTemplate", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob"}
 
 // clusterInput builds the cluster-scope policy input (policies/README.md,
-// "Cluster scope"). STUB: the compliance-policies work replaces it.
+// "Cluster scope"): the cluster's identity and state, the raw snapshot, the
+// derived views, the workloads' service-account facts and the audit config.
+// It shares the snapshot's objects; nothing is copied or modified.
 func clusterInput(s *snapshot.Snapshot, v *snapshot.Views, opts Options) map[string]any {
-	return map[string]any{"cluster": s.Cluster, "views": v}
+	var server any
+	if s.ServerVersion != nil {
+		server = map[string]any{"gitVersion": s.ServerVersion.GitVersion, "major": s.ServerVersion.Major, "minor": s.ServerVersion.Minor}
+	}
+	objects := s.Objects
+	if objects == nil {
+		objects = map[string][]map[string]any{}
+	}
+	return map[string]any{
+		"cluster": map[string]any{
+			"name":          s.Cluster.Name,
+			"context":       s.Cluster.Context,
+			"labels":        labelsOrEmpty(s.Cluster.Labels),
+			"serverVersion": server,
+			"state":         s.Status.State,
+			"missingKinds":  nonNil(s.Status.MissingKinds),
+		},
+		"snapshot": map[string]any{
+			"nodes":   nonNil(s.Nodes),
+			"apis":    nonNil(s.APIs),
+			"objects": objects,
+		},
+		"views":     v,
+		"workloads": workloads(s),
+		"config":    config(opts),
+	}
 }
 
-// fleetInput builds the fleet-scope policy input. STUB.
+func config(opts Options) map[string]any {
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	sys := opts.SystemNamespaces
+	if len(sys) == 0 {
+		sys = DefaultSystemNamespaces
+	}
+	return map[string]any{
+		"systemNamespaces": sys,
+		"webhook":          map[string]any{"name": WebhookName, "pattern": WebhookPattern},
+		"productionEnvs":   ProductionEnvs,
+		"now":              now().UTC().Format(time.RFC3339),
+	}
+}
+
+// workloads lists every object with a pod spec, with the service account
+// it runs as and whether that account's token is mounted: the pod spec's
+// automountServiceAccountToken, else the ServiceAccount's, else true.
+func workloads(s *snapshot.Snapshot) []map[string]any {
+	saAutomount := map[string]bool{}
+	for _, sa := range s.Objects["ServiceAccount"] {
+		ns, name := nsName(sa)
+		if b, ok := sa["automountServiceAccountToken"].(bool); ok {
+			saAutomount[ns+"/"+name] = b
+		}
+	}
+	out := []map[string]any{}
+	for _, kind := range workloadKinds {
+		for _, obj := range s.Objects[kind] {
+			ps, ok := snapshot.PodSpecOf(obj)
+			if !ok {
+				continue
+			}
+			ns, name := nsName(obj)
+			sa, _ := ps.Spec["serviceAccountName"].(string)
+			if sa == "" {
+				sa, _ = ps.Spec["serviceAccount"].(string) // deprecated alias
+			}
+			if sa == "" {
+				sa = "default"
+			}
+			mount := true
+			if b, ok := ps.Spec["automountServiceAccountToken"].(bool); ok {
+				mount = b
+			} else if b, ok := saAutomount[ns+"/"+sa]; ok {
+				mount = b
+			}
+			out = append(out, map[string]any{
+				"kind": kind, "namespace": ns, "name": name, "controlled": controlled(obj),
+				"serviceAccountName": sa, "automountServiceAccountToken": mount,
+			})
+		}
+	}
+	return out
+}
+
+// fleetInput builds the fleet-scope policy input (policies/README.md,
+// "Fleet scope"): one summary per reachable cluster, computed in Go so that
+// fleet policies compare small documents rather than whole snapshots.
+// A summary field is null when the kinds it is built from could not be read.
 func fleetInput(cs []*cluster, opts Options) map[string]any {
-	return map[string]any{"clusters": []any{}}
+	sys := map[string]bool{}
+	for _, ns := range config(opts)["systemNamespaces"].([]string) {
+		sys[ns] = true
+	}
+	clusters := make([]map[string]any, 0, len(cs))
+	for _, c := range cs {
+		clusters = append(clusters, summary(c.snap, c.views, sys))
+	}
+	return map[string]any{"clusters": clusters, "config": config(opts)}
+}
+
+func summary(s *snapshot.Snapshot, v *snapshot.Views, sys map[string]bool) map[string]any {
+	missing := map[string]bool{}
+	for _, k := range s.Status.MissingKinds {
+		missing[k] = true
+	}
+	m := map[string]any{
+		"name":         s.Cluster.Name,
+		"labels":       labelsOrEmpty(s.Cluster.Labels),
+		"state":        s.Status.State,
+		"missingKinds": nonNil(s.Status.MissingKinds),
+	}
+	m["serverVersion"], m["minor"] = nil, nil
+	if s.ServerVersion != nil {
+		m["serverVersion"] = map[string]any{"gitVersion": s.ServerVersion.GitVersion, "major": s.ServerVersion.Major, "minor": s.ServerVersion.Minor}
+		if v != nil && v.Versions != nil && v.Versions.Server != nil {
+			m["minor"] = v.Versions.Server.Minor
+		}
+	}
+	m["clusterRoles"], m["clusterRoleBindings"], m["namespaces"], m["ourWebhook"] = nil, nil, nil, nil
+	if !missing["ClusterRole"] {
+		m["clusterRoles"] = clusterRoles(s.Objects["ClusterRole"])
+	}
+	if !missing["ClusterRoleBinding"] {
+		m["clusterRoleBindings"] = clusterRoleBindings(s.Objects["ClusterRoleBinding"])
+	}
+	if !missing["Namespace"] && !missing["NetworkPolicy"] {
+		m["namespaces"] = namespaces(s.Objects["Namespace"], v, sys)
+	}
+	if !missing["ValidatingWebhookConfiguration"] {
+		if w := ourWebhook(s); w != nil {
+			m["ourWebhook"] = w
+		}
+	}
+	m["images"] = images(s, v)
+	return m
+}
+
+// system reports whether an RBAC object is the platform's own: named
+// system:* or labelled as bootstrap policy.
+func system(obj map[string]any) bool {
+	_, name := nsName(obj)
+	md, _ := obj["metadata"].(map[string]any)
+	labels, _ := md["labels"].(map[string]any)
+	return strings.HasPrefix(name, "system:") || labels[bootstrapLabel] == "rbac-defaults"
+}
+
+// clusterRoles maps each non-system ClusterRole to a digest of its
+// normalised rules and aggregation rule, and its number of rules.
+func clusterRoles(objs []map[string]any) map[string]any {
+	out := map[string]any{}
+	for _, o := range objs {
+		if system(o) {
+			continue
+		}
+		_, name := nsName(o)
+		rules := normalRules(o["rules"])
+		doc := map[string]any{"rules": rules, "aggregationRule": o["aggregationRule"]}
+		out[name] = map[string]any{"hash": digest(doc), "rules": len(rules)}
+	}
+	return out
+}
+
+// normalRules sorts and de-duplicates every list of every rule, then the
+// rules, so that equivalent roles compare equal.
+func normalRules(v any) []map[string]any {
+	list, _ := v.([]any)
+	seen := map[string]bool{}
+	var out []map[string]any
+	for _, x := range list {
+		r, ok := x.(map[string]any)
+		if !ok {
+			continue
+		}
+		n := map[string]any{}
+		for _, f := range []string{"verbs", "apiGroups", "resources", "resourceNames", "nonResourceURLs"} {
+			n[f] = sortedSet(r[f])
+		}
+		key := digest(n)
+		if !seen[key] {
+			seen[key] = true
+			out = append(out, n)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return digest(out[i]) < digest(out[j]) })
+	return out
+}
+
+// clusterRoleBindings maps each non-system ClusterRoleBinding to its role
+// reference ("ClusterRole/name") and sorted subject ids.
+func clusterRoleBindings(objs []map[string]any) map[string]any {
+	out := map[string]any{}
+	for _, o := range objs {
+		if system(o) {
+			continue
+		}
+		_, name := nsName(o)
+		ref, _ := o["roleRef"].(map[string]any)
+		kind, _ := ref["kind"].(string)
+		role, _ := ref["name"].(string)
+		subjects := []string{}
+		list, _ := o["subjects"].([]any)
+		for _, x := range list {
+			sm, _ := x.(map[string]any)
+			k, _ := sm["kind"].(string)
+			n, _ := sm["name"].(string)
+			ns, _ := sm["namespace"].(string)
+			subjects = append(subjects, snapshot.Subject{Kind: k, Name: n, Namespace: ns}.ID())
+		}
+		sort.Strings(subjects)
+		subjects = dedupe(subjects)
+		out[name] = map[string]any{"roleRef": kind + "/" + role, "subjects": subjects}
+	}
+	return out
+}
+
+// namespaces gives, per non-system Namespace, its default-deny posture and
+// Pod Security enforce level ("" when unlabelled).
+func namespaces(objs []map[string]any, v *snapshot.Views, sys map[string]bool) map[string]any {
+	deny := map[string]snapshot.NamespaceCoverage{}
+	if v != nil && v.Network != nil {
+		for _, n := range v.Network.Namespaces {
+			deny[n.Name] = n
+		}
+	}
+	out := map[string]any{}
+	for _, o := range objs {
+		_, name := nsName(o)
+		if name == "" || sys[name] {
+			continue
+		}
+		md, _ := o["metadata"].(map[string]any)
+		labels, _ := md["labels"].(map[string]any)
+		level, _ := labels["pod-security.kubernetes.io/enforce"].(string)
+		out[name] = map[string]any{
+			"defaultDenyIngress": deny[name].DefaultDenyIngress,
+			"defaultDenyEgress":  deny[name].DefaultDenyEgress,
+			"pssEnforce":         level,
+		}
+	}
+	return out
+}
+
+// images maps "registry/repository:tag" to the sorted digests it was seen
+// with in this cluster: image references that carry both a tag and a
+// digest, and the imageID of container statuses.
+func images(s *snapshot.Snapshot, v *snapshot.Views) map[string]any {
+	seen := map[string]map[string]bool{}
+	add := func(ref snapshot.ImageRef) {
+		if ref.Tag == "" || ref.Digest == "" {
+			return
+		}
+		key := ref.Registry + "/" + ref.Repository + ":" + ref.Tag
+		if seen[key] == nil {
+			seen[key] = map[string]bool{}
+		}
+		seen[key][ref.Digest] = true
+	}
+	if v != nil && v.Versions != nil {
+		for _, im := range v.Versions.Images {
+			if im.Error == "" {
+				add(snapshot.ImageRef{Registry: im.Registry, Repository: im.Repository, Tag: im.Tag, Digest: im.Digest})
+			}
+		}
+	}
+	for _, pod := range s.Objects["Pod"] {
+		status, _ := pod["status"].(map[string]any)
+		for _, field := range []string{"initContainerStatuses", "containerStatuses", "ephemeralContainerStatuses"} {
+			list, _ := status[field].([]any)
+			for _, x := range list {
+				cs, _ := x.(map[string]any)
+				image, _ := cs["image"].(string)
+				id, _ := cs["imageID"].(string)
+				ref, err := snapshot.ParseImage(image)
+				if err != nil || ref.Digest != "" {
+					continue
+				}
+				if _, after, ok := strings.Cut(id, "://"); ok {
+					id = after
+				}
+				if i := strings.IndexByte(id, '@'); i >= 0 {
+					id = id[i+1:]
+				}
+				if strings.HasPrefix(id, "sha256:") {
+					ref.Digest = id
+					add(ref)
+				}
+			}
+		}
+	}
+	out := map[string]any{}
+	for key, ds := range seen {
+		list := make([]string, 0, len(ds))
+		for d := range ds {
+			list = append(list, d)
+		}
+		sort.Strings(list)
+		out[key] = list
+	}
+	return out
+}
+
+// ourWebhook finds Fleetguard's webhook configuration (validating first)
+// and normalises its webhooks with the API server's defaults, keyed by
+// webhook name. It returns nil when none is registered.
+func ourWebhook(s *snapshot.Snapshot) map[string]any {
+	for _, kind := range []string{"ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"} {
+		objs := append([]map[string]any(nil), s.Objects[kind]...)
+		sort.Slice(objs, func(i, j int) bool {
+			_, a := nsName(objs[i])
+			_, b := nsName(objs[j])
+			return a < b
+		})
+		for _, o := range objs {
+			_, name := nsName(o)
+			if !webhookRE.MatchString(name) {
+				continue
+			}
+			hooks := map[string]any{}
+			list, _ := o["webhooks"].([]any)
+			for _, x := range list {
+				w, _ := x.(map[string]any)
+				n, _ := w["name"].(string)
+				h := map[string]any{"failurePolicy": "Fail", "timeoutSeconds": 10, "rules": []any{}, "namespaceSelector": map[string]any{}}
+				if fp, ok := w["failurePolicy"].(string); ok && fp != "" {
+					h["failurePolicy"] = fp
+				}
+				switch t := w["timeoutSeconds"].(type) {
+				case float64:
+					h["timeoutSeconds"] = int(t)
+				case int:
+					h["timeoutSeconds"] = t
+				case json.Number:
+					if i, err := t.Int64(); err == nil {
+						h["timeoutSeconds"] = int(i)
+					}
+				}
+				if r, ok := w["rules"].([]any); ok {
+					h["rules"] = r
+				}
+				if sel, ok := w["namespaceSelector"].(map[string]any); ok {
+					h["namespaceSelector"] = sel
+				}
+				hooks[n] = h
+			}
+			return map[string]any{"kind": kind, "configuration": name, "webhooks": hooks}
+		}
+	}
+	return nil
+}
+
+func nsName(obj map[string]any) (ns, name string) {
+	md, _ := obj["metadata"].(map[string]any)
+	ns, _ = md["namespace"].(string)
+	name, _ = md["name"].(string)
+	return ns, name
+}
+
+func controlled(obj map[string]any) bool {
+	md, _ := obj["metadata"].(map[string]any)
+	refs, _ := md["ownerReferences"].([]any)
+	for _, r := range refs {
+		if m, ok := r.(map[string]any); ok && m["controller"] == true {
+			return true
+		}
+	}
+	return false
+}
+
+func sortedSet(v any) []string {
+	list, _ := v.([]any)
+	out := make([]string, 0, len(list))
+	for _, x := range list {
+		if s, ok := x.(string); ok {
+			out = append(out, s)
+		}
+	}
+	sort.Strings(out)
+	return dedupe(out)
+}
+
+func dedupe(sorted []string) []string {
+	out := sorted[:0]
+	for i, s := range sorted {
+		if i == 0 || s != sorted[i-1] {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// digest is a short, stable hash of a JSON-able value (map keys sorted by
+// encoding/json).
+func digest(v any) string {
+	raw, _ := json.Marshal(v)
+	sum := sha256.Sum256(raw)
+	return "sha256:" + hex.EncodeToString(sum[:])[:16]
+}
+
+func labelsOrEmpty(l map[string]string) map[string]string {
+	if l == nil {
+		return map[string]string{}
+	}
+	return l
+}
+
+func nonNil[T any](l []T) []T {
+	if l == nil {
+		return []T{}
+	}
+	return l
 }

@@ -208,6 +208,9 @@ type ControlResult struct {
 	Policies  []string `json:"policies,omitempty" yaml:"policies,omitempty"`
 	Passed    int      `json:"passed" yaml:"passed"`
 	Failed    int      `json:"failed" yaml:"failed"`
+	// Evidence explains a verdict that no finding explains, such as a
+	// cluster that could not be reached or kinds that could not be read.
+	Evidence string `json:"evidence,omitempty" yaml:"evidence,omitempty"`
 }
 
 // Score summarises a framework's controls in one cluster (Cluster empty for

@@ -22,6 +22,8 @@ type auditFlags struct {
 	include    []string
 	skip       []string
 	sign       string
+	store      string
+	noStore    bool
 	fleet      fleetFlags
 }
 
@@ -59,6 +61,8 @@ report; the other clusters are still audited).`,
 	fl.StringArrayVar(&f.include, "policy", nil, "evaluate only this policy id (repeatable)")
 	fl.StringArrayVar(&f.skip, "skip-policy", nil, "do not evaluate this policy id (repeatable)")
 	fl.StringVar(&f.sign, "sign", "", "sign the report files and the bundle and snapshot digests with this ed25519 private key (PEM); writes evidence.json and evidence.json.sig beside the reports")
+	fl.StringVar(&f.store, "store", "", "audit history: a SQLite file or a postgres:// URL (default: "+defaultStoreHelp()+")")
+	fl.BoolVar(&f.noStore, "no-store", false, "do not record this audit in the history")
 	f.fleet.register(cmd)
 	cmd.AddCommand(newAuditVerify(), newAuditKeygen())
 	return cmd
@@ -77,9 +81,6 @@ func runAudit(cmd *cobra.Command, f *auditFlags) error {
 	if len(f.snapshots) > 0 && live {
 		return usageErr("audit: give either --snapshot files or live clusters (--context, --all-contexts, --config), not both")
 	}
-	if len(f.snapshots) == 0 && !live {
-		return usageErr("audit: give --context NAME, --all-contexts, --config FILE, or --snapshot FILE")
-	}
 	var xs *engine.Exceptions
 	if f.exceptions != "" {
 		if xs, err = engine.LoadExceptions(f.exceptions); err != nil {
@@ -93,7 +94,7 @@ func runAudit(cmd *cobra.Command, f *auditFlags) error {
 	}
 	prog := newProgress(cmd.ErrOrStderr())
 	var snaps []*snapshot.Snapshot
-	if live {
+	if len(f.snapshots) == 0 {
 		if snaps, err = f.fleet.fetch(cmd, prog); err != nil {
 			return err
 		}
@@ -110,7 +111,13 @@ func runAudit(cmd *cobra.Command, f *auditFlags) error {
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
-	if err := writeOutputs(outs, r, cmd.OutOrStdout()); err != nil {
+	var history *reports.History
+	if !f.noStore {
+		if history, err = recordAudit(ctx, f.store, r); err != nil {
+			return &exitError{code: exitUsage, err: err}
+		}
+	}
+	if err := writeOutputsWith(outs, r, cmd.OutOrStdout(), history); err != nil {
 		return err
 	}
 	if f.sign != "" {

@@ -1,34 +1,116 @@
 package main
 
 import (
-	"github.com/spf13/cobra"
+	"fmt"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
 
+	"github.com/spf13/cobra"
+	"k8s.io/client-go/rest"
+
+	"github.com/fleetguard/fleetguard/fetchers"
 	"github.com/fleetguard/fleetguard/snapshot"
 )
 
-// fleetFlags select live clusters: shared by snapshot and audit.
+// fleetFlags select live clusters: shared by audit and serve.
 type fleetFlags struct {
 	kubeconfig  string
 	contexts    []string
 	allContexts bool
 	config      string
+	inCluster   bool
+	clusterName string
+	labels      map[string]string
+	timeout     time.Duration
+	workers     int
+
+	cfg *fetchers.Config // loaded --config
 }
 
 func (f *fleetFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
-	fl.StringArrayVar(&f.contexts, "context", nil, "kubeconfig context to audit (repeatable)")
+	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig file (default: the fleet config's, then $KUBECONFIG, then ~/.kube/config)")
+	fl.StringArrayVar(&f.contexts, "context", nil, "kubeconfig context to audit (repeatable); a fleet config cluster name works too")
 	fl.BoolVar(&f.allContexts, "all-contexts", false, "audit every context in the kubeconfig")
 	fl.StringVar(&f.config, "config", "", "fleet config YAML: clusters, their contexts and labels, system namespaces")
+	fl.BoolVar(&f.inCluster, "in-cluster", false, "audit the cluster this pod runs in, with its service account (the in-cluster agent)")
+	fl.StringVar(&f.clusterName, "cluster-name", "", "with --in-cluster: the cluster's name in results (default $FLEETGUARD_CLUSTER_NAME)")
+	fl.StringToStringVar(&f.labels, "cluster-labels", nil, "with --in-cluster: the cluster's labels, e.g. env=prod,region=eu-west-1")
+	fl.DurationVar(&f.timeout, "timeout", 2*time.Minute, "time allowed to read one cluster")
+	fl.IntVar(&f.workers, "workers", 4, "clusters read at once")
 }
 
 func (f *fleetFlags) selected() bool {
-	return len(f.contexts) > 0 || f.allContexts || f.config != ""
+	return len(f.contexts) > 0 || f.allContexts || f.config != "" || f.inCluster || f.kubeconfig != ""
 }
 
-func (f *fleetFlags) systemNamespaces() []string { return nil }
+// systemNamespaces are the fleet config's, or the defaults.
+func (f *fleetFlags) systemNamespaces() []string {
+	if f.cfg != nil && len(f.cfg.SystemNamespaces) > 0 {
+		return f.cfg.SystemNamespaces
+	}
+	return fetchers.DefaultSystemNamespaces
+}
 
-// fetch snapshots the selected clusters. TODO: wired to fetchers.
+func (f *fleetFlags) targets() ([]fetchers.Target, error) {
+	if f.inCluster {
+		cfg, err := rest.InClusterConfig()
+		if err != nil {
+			return nil, usageErr("--in-cluster: %w", err)
+		}
+		name := f.clusterName
+		if name == "" {
+			name = os.Getenv("FLEETGUARD_CLUSTER_NAME")
+		}
+		if name == "" {
+			return nil, usageErr("--in-cluster: name the cluster with --cluster-name or FLEETGUARD_CLUSTER_NAME")
+		}
+		return []fetchers.Target{{Cluster: snapshot.Cluster{Name: name, Server: cfg.Host, Labels: f.labels}, Config: cfg}}, nil
+	}
+	sel := fetchers.Selection{Kubeconfig: f.kubeconfig, Contexts: f.contexts, All: f.allContexts}
+	if f.config != "" && f.cfg == nil {
+		c, err := fetchers.LoadConfig(f.config)
+		if err != nil {
+			return nil, usageErr("%w", err)
+		}
+		f.cfg = c
+	}
+	sel.Config = f.cfg
+	ts, err := fetchers.Targets(sel)
+	if err != nil {
+		return nil, usageErr("%w", err)
+	}
+	return ts, nil
+}
+
+// fetch snapshots the selected clusters concurrently, showing progress.
+// Unreachable and partial clusters come back with their status; only a
+// selection error or an interrupt fails the call.
 func (f *fleetFlags) fetch(cmd *cobra.Command, prog *progress) ([]*snapshot.Snapshot, error) {
-	return nil, usageErr("live audits need the fetchers")
+	ts, err := f.targets()
+	if err != nil {
+		return nil, err
+	}
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	for _, t := range ts {
+		prog.set(t.Cluster.Name, "fetching")
+	}
+	var mu sync.Mutex
+	var snaps []*snapshot.Snapshot
+	fetchers.Fleet(ctx, ts, fetchers.Options{Timeout: f.timeout, Workers: f.workers}, func(s *snapshot.Snapshot) {
+		mu.Lock()
+		defer mu.Unlock()
+		snaps = append(snaps, s)
+		if s.Status.State == snapshot.StateUnreachable {
+			prog.set(s.Cluster.Name, "failed")
+		}
+	})
+	if ctx.Err() != nil {
+		return nil, &exitError{code: exitIncomplete, err: fmt.Errorf("interrupted while reading clusters; nothing was evaluated")}
+	}
+	return snaps, nil
 }

@@ -45,8 +45,14 @@ func parseOutputs(specs []string, def string) ([]output, error) {
 // writeOutputs renders the result in every requested format. Files are
 // written whole, through a temporary file and a rename.
 func writeOutputs(outs []output, r *engine.Result, stdout io.Writer) error {
+	return writeOutputsWith(outs, r, stdout, nil)
+}
+
+// writeOutputsWith is writeOutputs with the audit history the HTML and PDF
+// reports show (nil when there is none).
+func writeOutputsWith(outs []output, r *engine.Result, stdout io.Writer, h *reports.History) error {
 	for _, o := range outs {
-		opts := reports.Options{ToolName: "fleetguard", ToolURI: "https://github.com/fleetguard/fleetguard"}
+		opts := reports.Options{ToolName: "fleetguard", ToolURI: "https://github.com/fleetguard/fleetguard", History: h}
 		if o.file == "" {
 			if f, ok := stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) && os.Getenv("NO_COLOR") == "" {
 				opts.Color = true

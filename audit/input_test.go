@@ -1,0 +1,178 @@
+package audit
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/fleetguard/fleetguard/snapshot"
+)
+
+// roundTrip gives the input as policies see it: plain JSON values.
+func roundTrip(t *testing.T, v any) map[string]any {
+	t.Helper()
+	raw, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out map[string]any
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func get(m any, path ...string) any {
+	for _, k := range path {
+		mm, _ := m.(map[string]any)
+		m = mm[k]
+	}
+	return m
+}
+
+func TestClusterInput(t *testing.T) {
+	s := loadFleet(t, "eu-prod")[0]
+	in := roundTrip(t, clusterInput(s, s.Derive(), Options{Now: func() time.Time { return auditTime }}))
+	tests := []struct {
+		path []string
+		want any
+	}{
+		{[]string{"cluster", "name"}, "eu-prod"},
+		{[]string{"cluster", "context"}, "eu-prod-admin"},
+		{[]string{"cluster", "labels"}, map[string]any{"env": "production", "region": "eu"}},
+		{[]string{"cluster", "serverVersion"}, map[string]any{"gitVersion": "v1.36.3", "major": "1", "minor": "36"}},
+		{[]string{"cluster", "state"}, "partial"},
+		{[]string{"cluster", "missingKinds"}, []any{"ConfigMap"}},
+		{[]string{"config", "systemNamespaces"}, []any{"kube-system", "kube-public", "kube-node-lease"}},
+		{[]string{"config", "webhook"}, map[string]any{"name": WebhookName, "pattern": WebhookPattern}},
+		{[]string{"config", "productionEnvs"}, []any{"production", "prod"}},
+		{[]string{"config", "now"}, "2026-11-21T00:00:00Z"},
+		{[]string{"views", "versions", "server", "minor"}, 36.0},
+	}
+	for _, tt := range tests {
+		t.Run(fmtPath(tt.path), func(t *testing.T) {
+			if got := get(in, tt.path...); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %#v, want %#v", got, tt.want)
+			}
+		})
+	}
+	if n := len(get(in, "snapshot", "objects", "Secret").([]any)); n != 3 {
+		t.Errorf("snapshot.objects.Secret has %d objects, want 3", n)
+	}
+	if n := len(get(in, "snapshot", "nodes").([]any)); n != 2 {
+		t.Errorf("snapshot.nodes has %d nodes, want 2", n)
+	}
+	want := []any{
+		map[string]any{"kind": "Pod", "namespace": "default", "name": "debug", "controlled": false, "serviceAccountName": "default", "automountServiceAccountToken": true},
+		map[string]any{"kind": "Deployment", "namespace": "shop", "name": "web", "controlled": false, "serviceAccountName": "web", "automountServiceAccountToken": true},
+	}
+	if got := in["workloads"]; !reflect.DeepEqual(got, want) {
+		t.Errorf("workloads = %#v, want %#v", got, want)
+	}
+}
+
+func TestWorkloadsAutomount(t *testing.T) {
+	s := snapshot.New(snapshot.Cluster{Name: "c"}, auditTime)
+	s.Add(map[string]any{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": map[string]any{"name": "quiet", "namespace": "ns"}, "automountServiceAccountToken": false})
+	pod := func(name, sa string, mount any) map[string]any {
+		spec := map[string]any{"serviceAccountName": sa, "containers": []any{map[string]any{"name": "c", "image": "x:1"}}}
+		if mount != nil {
+			spec["automountServiceAccountToken"] = mount
+		}
+		return map[string]any{"apiVersion": "v1", "kind": "Pod", "metadata": map[string]any{"name": name, "namespace": "ns"}, "spec": spec}
+	}
+	s.Add(pod("inherits-false", "quiet", nil))
+	s.Add(pod("overrides-true", "quiet", true))
+	s.Add(pod("explicit-false", "loud", false))
+	s.Add(pod("default-true", "loud", nil))
+	got := map[string]bool{}
+	for _, w := range workloads(s) {
+		got[w["name"].(string)] = w["automountServiceAccountToken"].(bool)
+	}
+	want := map[string]bool{"inherits-false": false, "overrides-true": true, "explicit-false": false, "default-true": true}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("automount = %v, want %v", got, want)
+	}
+}
+
+func TestFleetInput(t *testing.T) {
+	snaps := loadFleet(t, "eu-prod", "us-prod")
+	var cs []*cluster
+	for _, s := range snaps {
+		cs = append(cs, &cluster{snap: s, views: s.Derive()})
+	}
+	in := roundTrip(t, fleetInput(cs, Options{Now: func() time.Time { return auditTime }}))
+	list := in["clusters"].([]any)
+	if len(list) != 2 {
+		t.Fatalf("%d clusters, want 2", len(list))
+	}
+	eu, us := list[0], list[1]
+	tests := []struct {
+		name string
+		got  any
+		want any
+	}{
+		{"name", get(eu, "name"), "eu-prod"},
+		{"labels", get(us, "labels"), map[string]any{"env": "production", "region": "us"}},
+		{"minor", get(us, "minor"), 34.0},
+		{"serverVersion", get(us, "serverVersion", "gitVersion"), "v1.34.2"},
+		{"bootstrap roles left out", get(eu, "clusterRoles", "cluster-admin"), nil},
+		{"role rules counted", get(eu, "clusterRoles", "monitoring", "rules"), 1.0},
+		{"binding", get(eu, "clusterRoleBindings", "web-admin"), map[string]any{"roleRef": "ClusterRole/cluster-admin", "subjects": []any{"ServiceAccount:shop:web"}}},
+		{"namespace posture", get(eu, "namespaces", "shop"), map[string]any{"defaultDenyIngress": true, "defaultDenyEgress": true, "pssEnforce": "restricted"}},
+		{"unlabelled namespace", get(eu, "namespaces", "default"), map[string]any{"defaultDenyIngress": false, "defaultDenyEgress": false, "pssEnforce": ""}},
+		{"system namespaces left out", get(us, "namespaces", "kube-system"), nil},
+		{"images", get(eu, "images"), map[string]any{"registry.local:5000/shop/web:1.4": []any{"sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}}},
+		{"webhook", get(us, "ourWebhook"), map[string]any{
+			"kind": "ValidatingWebhookConfiguration", "configuration": "fleetguard",
+			"webhooks": map[string]any{"policy.fleetguard.dev": map[string]any{"failurePolicy": "Ignore", "timeoutSeconds": 5.0, "rules": []any{}, "namespaceSelector": map[string]any{}}},
+		}},
+		{"config", get(in, "config", "productionEnvs"), []any{"production", "prod"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !reflect.DeepEqual(tt.got, tt.want) {
+				t.Errorf("got %#v, want %#v", tt.got, tt.want)
+			}
+		})
+	}
+	// Equivalent rules written in another order hash the same.
+	a := clusterRoles([]map[string]any{{"metadata": map[string]any{"name": "r"}, "rules": []any{
+		map[string]any{"verbs": []any{"list", "get"}, "apiGroups": []any{""}, "resources": []any{"pods"}},
+		map[string]any{"verbs": []any{"get"}, "apiGroups": []any{"apps"}, "resources": []any{"deployments"}},
+	}}})
+	b := clusterRoles([]map[string]any{{"metadata": map[string]any{"name": "r"}, "rules": []any{
+		map[string]any{"verbs": []any{"get"}, "apiGroups": []any{"apps"}, "resources": []any{"deployments"}},
+		map[string]any{"verbs": []any{"get", "list", "get"}, "apiGroups": []any{""}, "resources": []any{"pods"}},
+	}}})
+	if !reflect.DeepEqual(a, b) {
+		t.Errorf("equivalent roles hash differently: %v vs %v", a, b)
+	}
+}
+
+func TestFleetInputUnknownParts(t *testing.T) {
+	s := loadFleet(t, "us-prod")[0]
+	s.Status = snapshot.Status{State: snapshot.StatePartial, MissingKinds: []string{"ClusterRole", "NetworkPolicy", "ValidatingWebhookConfiguration"}}
+	in := roundTrip(t, fleetInput([]*cluster{{snap: s, views: s.Derive()}}, Options{}))
+	c := in["clusters"].([]any)[0].(map[string]any)
+	for _, k := range []string{"clusterRoles", "namespaces", "ourWebhook"} {
+		if v, ok := c[k]; !ok || v != nil {
+			t.Errorf("%s = %#v, want null when its kinds could not be read", k, v)
+		}
+	}
+	if c["clusterRoleBindings"] == nil {
+		t.Error("clusterRoleBindings is null although ClusterRoleBindings were read")
+	}
+}
+
+func fmtPath(p []string) string {
+	out := ""
+	for i, k := range p {
+		if i > 0 {
+			out += "."
+		}
+		out += k
+	}
+	return out
+}

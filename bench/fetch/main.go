@@ -1,0 +1,452 @@
+// Command fetch benchmarks the fetchers on the local fleet: one cluster
+// seeded with -objects objects (ConfigMaps, Pods, Deployments, RoleBindings),
+// the snapshot timed against a bare client-go paginated list of the same
+// kinds in the same run, the peak memory of a snapshot process against the
+// snapshot's JSON size, and three clusters fetched concurrently against one.
+//
+//	go run ./bench/fetch [-objects 20000] [-runs 3]
+//
+// It starts and stops its own fleet (binaries from make fleet-binaries) and
+// prints a Markdown report for bench/RESULTS.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	krt "k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/client-go/tools/pager"
+
+	"github.com/fleetguard/fleetguard/fetchers"
+	"github.com/fleetguard/fleetguard/internal/testfleet"
+	"github.com/fleetguard/fleetguard/snapshot"
+)
+
+func main() {
+	objects := flag.Int("objects", 20000, "objects to seed in each cluster")
+	hold := flag.Bool("hold", false, "seed, print the kubeconfig, and keep the fleet until interrupted (for profiling)")
+	runs := flag.Int("runs", 3, "timed runs of each measurement (the median is reported)")
+	child := flag.String("child", "", "internal: snapshot|list, run once in this process and report peak memory")
+	kubeconfig := flag.String("kubeconfig", "", "internal: kubeconfig of the child")
+	kctx := flag.String("context", "", "internal: context of the child")
+	out := flag.String("o", "", "internal: snapshot file of the child")
+	gogc := flag.Int("gogc", 100, "internal: GC percent of the child")
+	cpuprofile := flag.String("cpuprofile", "", "internal: CPU profile of the child")
+	flag.Parse()
+	if *cpuprofile != "" {
+		pf, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		pprof.StartCPUProfile(pf)
+		defer pprof.StopCPUProfile()
+	}
+	if *child != "" {
+		if err := runChild(*child, *kubeconfig, *kctx, *out, *gogc); err != nil {
+			fmt.Fprintln(os.Stderr, "fetch child:", err)
+			os.Exit(1)
+		}
+		pprof.StopCPUProfile()
+		return
+	}
+	if err := run(*objects, *runs, *hold); err != nil {
+		fmt.Fprintln(os.Stderr, "bench/fetch:", err)
+		os.Exit(1)
+	}
+}
+
+func run(objects, runs int, hold bool) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	defer cancel()
+	specs := []testfleet.ClusterSpec{
+		{Name: "bench-a", Version: testfleet.Current},
+		{Name: "bench-b", Version: testfleet.Current},
+		{Name: "bench-c", Version: testfleet.Current},
+	}
+	t0 := time.Now()
+	f, err := testfleet.Up(ctx, testfleet.Options{Clusters: specs})
+	if err != nil {
+		return err
+	}
+	defer f.Stop()
+	fmt.Fprintf(os.Stderr, "fleet up in %s\n", time.Since(t0).Round(time.Millisecond))
+	var wg sync.WaitGroup
+	errs := make([]error, len(f.Clusters))
+	t0 = time.Now()
+	for i, c := range f.Clusters {
+		wg.Go(func() { errs[i] = seed(ctx, c, objects) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	seedTime := time.Since(t0)
+	fmt.Fprintf(os.Stderr, "seeded %d objects in each of %d clusters in %s\n", objects, len(f.Clusters), seedTime.Round(time.Millisecond))
+
+	if hold {
+		fmt.Fprintf(os.Stderr, "holding; kubeconfig %s\n", f.Kubeconfig)
+		sctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		<-sctx.Done()
+		return nil
+	}
+	targets, err := fetchers.Targets(fetchers.Selection{Kubeconfig: f.Kubeconfig, All: false, Contexts: []string{"bench-a", "bench-b", "bench-c"}})
+	if err != nil {
+		return err
+	}
+	one := targets[0]
+	opts := fetchers.Options{Timeout: 10 * time.Minute}
+
+	// Warm up both paths (TLS, apiserver watch caches), then alternate.
+	s := fetchers.Collect(ctx, one, opts)
+	if s.Status.State != snapshot.StateComplete {
+		return fmt.Errorf("snapshot of %s: %+v", one.Cluster.Name, s.Status)
+	}
+	n := 0
+	for _, o := range s.Objects {
+		n += len(o)
+	}
+	data, err := snapshot.Marshal(s)
+	if err != nil {
+		return err
+	}
+	s = nil
+	if _, err := bareList(ctx, one.Config); err != nil {
+		return err
+	}
+	var snapT, listT, fleetT []time.Duration
+	listed := 0
+	for range runs {
+		t := time.Now()
+		if s := fetchers.Collect(ctx, one, opts); s.Status.State != snapshot.StateComplete {
+			return fmt.Errorf("snapshot: %+v", s.Status)
+		}
+		snapT = append(snapT, time.Since(t))
+		t = time.Now()
+		if listed, err = bareList(ctx, one.Config); err != nil {
+			return err
+		}
+		listT = append(listT, time.Since(t))
+		t = time.Now()
+		var bad atomic.Int32
+		fetchers.Fleet(ctx, targets, opts, func(s *snapshot.Snapshot) {
+			if s.Status.State != snapshot.StateComplete {
+				bad.Add(1)
+			}
+		})
+		fleetT = append(fleetT, time.Since(t))
+		if bad.Load() > 0 {
+			return errors.New("a fleet snapshot was incomplete")
+		}
+		runtime.GC()
+	}
+
+	dir, err := os.MkdirTemp("", "bench-fetch-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	type mem struct {
+		name string
+		rss  int64
+	}
+	var mems []mem
+	for _, m := range []struct {
+		mode string
+		gogc int
+	}{{"snapshot", 100}, {"snapshot", 400}, {"list", 100}} {
+		rss, err := childRSS(f.Kubeconfig, "bench-a", m.mode, filepath.Join(dir, "a.json"), m.gogc)
+		if err != nil {
+			return err
+		}
+		mems = append(mems, mem{fmt.Sprintf("%s, GOGC=%d", m.mode, m.gogc), rss})
+	}
+	fi, err := os.Stat(filepath.Join(dir, "a.json"))
+	if err != nil {
+		return err
+	}
+	if fi.Size() != int64(len(data)) {
+		fmt.Fprintf(os.Stderr, "note: child snapshot %d bytes, in-process %d bytes\n", fi.Size(), len(data))
+	}
+
+	ms, ml, mf := median(snapT), median(listT), median(fleetT)
+	fmt.Printf("Command: `go run ./bench/fetch -objects %d -runs %d` (%d CPUs, %s), 3 clusters on kube-apiserver %s, seeded in parallel in %s.\n\n",
+		objects, runs, runtime.NumCPU(), runtime.Version(), testfleet.Current, seedTime.Round(time.Second))
+	fmt.Printf("| Measure | Median of %d | Target |\n|---|---|---|\n", runs)
+	fmt.Printf("| Snapshot of one cluster (%d objects kept, all kinds + nodes + discovery) | %s | |\n", n, ms.Round(time.Millisecond))
+	fmt.Printf("| Bare client-go paginated list of the same kinds (typed, %d objects, pages of 500, 4 at once) | %s | |\n", listed, ml.Round(time.Millisecond))
+	fmt.Printf("| Ratio snapshot / bare list | %.2fx | <= 1.3x |\n", float64(ms)/float64(ml))
+	fmt.Printf("| Three clusters concurrently | %s | |\n", mf.Round(time.Millisecond))
+	fmt.Printf("| Ratio three / one | %.2fx | well under 3x |\n", float64(mf)/float64(ms))
+	fmt.Printf("| Snapshot JSON size | %.1f MB | |\n", float64(len(data))/1e6)
+	for _, m := range mems {
+		fmt.Printf("| Peak RSS of a process doing the %s | %.1f MB (%.2fx the JSON) | <= 3x |\n", m.name, float64(m.rss)/1e6, float64(m.rss)/float64(len(data)))
+	}
+	return nil
+}
+
+// seed creates objects spread over 20 namespaces, with 32 parallel creates:
+// 40% ConfigMaps (1 KiB of data each), 30% Pods, 15% Deployments, 15%
+// RoleBindings.
+func seed(ctx context.Context, c *testfleet.Cluster, objects int) error {
+	cfg := rest.CopyConfig(c.Config)
+	cfg.QPS, cfg.Burst = -1, 0
+	cfg.WarningHandler = rest.NoWarnings{}
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	const nss = 20
+	for i := range nss {
+		ns := fmt.Sprintf("bench-%02d", i)
+		if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+			return fmt.Errorf("cluster %q: namespace %s: %w", c.Name, ns, err)
+		}
+		if _, err := cs.CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default"}}, metav1.CreateOptions{}); err != nil {
+			return fmt.Errorf("cluster %q: service account %s/default: %w", c.Name, ns, err)
+		}
+	}
+	payload := fmt.Sprintf("%01024d", 7) // 1 KiB, never stored in a snapshot
+	podSpec := func(i int) corev1.PodSpec {
+		return corev1.PodSpec{Containers: []corev1.Container{{
+			Name: "app", Image: "registry.example.com/team/app:1." + strconv.Itoa(i%50),
+			Env: []corev1.EnvVar{{Name: "MODE", Value: "bench"}, {Name: "DB", ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "db"}, Key: "url"}}}},
+		}}}
+	}
+	jobs := make(chan int)
+	var first error
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range 32 {
+		wg.Go(func() {
+			for i := range jobs {
+				ns := fmt.Sprintf("bench-%02d", i%nss)
+				name := fmt.Sprintf("obj-%06d", i)
+				labels := map[string]string{"app": fmt.Sprintf("app-%d", i%100)}
+				var err error
+				switch r := i % 20; {
+				case r < 8:
+					_, err = cs.CoreV1().ConfigMaps(ns).Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}, Data: map[string]string{"config": payload}}, metav1.CreateOptions{})
+				case r < 14:
+					_, err = cs.CoreV1().Pods(ns).Create(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}, Spec: podSpec(i)}, metav1.CreateOptions{})
+				case r < 17:
+					_, err = cs.AppsV1().Deployments(ns).Create(ctx, &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}, Spec: appsv1.DeploymentSpec{
+						Selector: &metav1.LabelSelector{MatchLabels: labels},
+						Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels}, Spec: podSpec(i)},
+					}}, metav1.CreateOptions{})
+				default:
+					_, err = cs.RbacV1().RoleBindings(ns).Create(ctx, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: name},
+						RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: "view"},
+						Subjects: []rbacv1.Subject{{Kind: "ServiceAccount", Name: "default", Namespace: ns}},
+					}, metav1.CreateOptions{})
+				}
+				if err != nil {
+					mu.Lock()
+					if first == nil {
+						first = fmt.Errorf("cluster %q: creating object %d: %w", c.Name, i, err)
+					}
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	for i := range objects {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	return first
+}
+
+// bareList lists every kind the snapshot holds with the typed clientset and
+// the pager (pages of 500), four kinds at once as the fetcher does, keeping
+// all objects, and returns how many it read.
+func bareList(ctx context.Context, cfg *rest.Config) (int, error) {
+	cs, err := kubernetes.NewForConfig(fetchers.ClientConfig(cfg, time.Minute))
+	if err != nil {
+		return 0, err
+	}
+	c, a, b, r, n, w := cs.CoreV1(), cs.AppsV1(), cs.BatchV1(), cs.RbacV1(), cs.NetworkingV1(), cs.AdmissionregistrationV1()
+	l := map[schema.GroupResource]func(context.Context, metav1.ListOptions) (runtimeObject, error){
+		{Resource: "namespaces"}: func(ctx context.Context, o metav1.ListOptions) (runtimeObject, error) {
+			return c.Namespaces().List(ctx, o)
+		},
+		{Resource: "nodes"}: func(ctx context.Context, o metav1.ListOptions) (runtimeObject, error) { return c.Nodes().List(ctx, o) },
+		{Resource: "pods"}:  func(ctx context.Context, o metav1.ListOptions) (runtimeObject, error) { return c.Pods("").List(ctx, o) },
+		{Resource: "serviceaccounts"}: func(ctx context.Context, o metav1.ListOptions) (runtimeObject, error) {
+			return c.ServiceAccounts("").List(ctx, o)
+		},
+		{Resource: "services"}: func(ctx context.Context, o metav1.ListOptions) (runtimeObject, error) {
+			return c.Services("").List(ctx, o)
+		},
+		{Resource: "secrets"}: func(ctx context.Context, o metav1.ListOptions) (runtimeObject, error) {
+			return c.Secrets("").List(ctx, o)
+		},
+		{Resource: "configmaps"}: func(ctx context.Context, o metav1.ListOptions) (runtimeObject, error) {
+			return c.ConfigMaps("").List(ctx, o)
+		},
+		{Group: "apps", Resource: "deployments"}: func(ctx context.Context, o metav1.ListOptions) (runtimeObject, error) {
+			return a.Deployments("").List(ctx, o)
+		},
+		{Group: "apps", Resource: "statefulsets"}: func(ctx context.Context, o metav1.ListOptions) (runtimeObject, error) {
+			return a.StatefulSets("").List(ctx, o)
+		},
+		{Group: "apps", Resource: "daemonsets"}: func(ctx context.Context, o metav1.ListOptions) (runtimeObject, error) {
+			return a.DaemonSets("").List(ctx, o)
+		},
+		{Group: "apps", Resource: "replicasets"}: func(ctx context.Context, o metav1.ListOptions) (runtimeObject, error) {
+			return a.ReplicaSets("").List(ctx, o)
+		},
+		{Group: "batch", Resource: "jobs"}: func(ctx context.Context, o metav1.ListOptions) (runtimeObject, error) { return b.Jobs("").List(ctx, o) },
+		{Group: "batch", Resource: "cronjobs"}: func(ctx context.Context, o metav1.ListOptions) (runtimeObject, error) {
+			return b.CronJobs("").List(ctx, o)
+		},
+		{Group: "rbac", Resource: "roles"}: func(ctx context.Context, o metav1.ListOptions) (runtimeObject, error) {
+			return r.Roles("").List(ctx, o)
+		},
+		{Group: "rbac", Resource: "clusterroles"}: func(ctx context.Context, o metav1.ListOptions) (runtimeObject, error) {
+			return r.ClusterRoles().List(ctx, o)
+		},
+		{Group: "rbac", Resource: "rolebindings"}: func(ctx context.Context, o metav1.ListOptions) (runtimeObject, error) {
+			return r.RoleBindings("").List(ctx, o)
+		},
+		{Group: "rbac", Resource: "clusterrolebindings"}: func(ctx context.Context, o metav1.ListOptions) (runtimeObject, error) {
+			return r.ClusterRoleBindings().List(ctx, o)
+		},
+		{Group: "networking", Resource: "networkpolicies"}: func(ctx context.Context, o metav1.ListOptions) (runtimeObject, error) {
+			return n.NetworkPolicies("").List(ctx, o)
+		},
+		{Group: "networking", Resource: "ingresses"}: func(ctx context.Context, o metav1.ListOptions) (runtimeObject, error) {
+			return n.Ingresses("").List(ctx, o)
+		},
+		{Group: "admission", Resource: "validating"}: func(ctx context.Context, o metav1.ListOptions) (runtimeObject, error) {
+			return w.ValidatingWebhookConfigurations().List(ctx, o)
+		},
+		{Group: "admission", Resource: "mutating"}: func(ctx context.Context, o metav1.ListOptions) (runtimeObject, error) {
+			return w.MutatingWebhookConfigurations().List(ctx, o)
+		},
+	}
+	var total atomic.Int64
+	var kept sync.Map
+	sem := make(chan struct{}, 4)
+	var wg sync.WaitGroup
+	errs := make(chan error, len(l))
+	for gr, fn := range l {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			p := pager.New(pager.SimplePageFunc(func(o metav1.ListOptions) (runtimeObject, error) { return fn(ctx, o) }))
+			p.PageSize = 500
+			var items []any
+			err := p.EachListItem(ctx, metav1.ListOptions{}, func(obj runtimeObject) error {
+				items = append(items, obj)
+				return nil
+			})
+			if err != nil {
+				errs <- fmt.Errorf("listing %s: %w", gr, err)
+				return
+			}
+			total.Add(int64(len(items)))
+			kept.Store(gr, items)
+		})
+	}
+	wg.Wait()
+	close(errs)
+	return int(total.Load()), <-errs
+}
+
+// runChild does one snapshot (Collect and Save, as the CLI does) or one bare
+// list in this process, then prints its peak RSS.
+func runChild(mode, kubeconfig, context_, out string, gogc int) error {
+	debug.SetGCPercent(gogc)
+	ctx := context.Background()
+	raw, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(
+		&clientcmd.ClientConfigLoadingRules{ExplicitPath: kubeconfig}, &clientcmd.ConfigOverrides{CurrentContext: context_}).ClientConfig()
+	if err != nil {
+		return err
+	}
+	switch mode {
+	case "snapshot":
+		s := fetchers.Collect(ctx, fetchers.Target{Cluster: snapshot.Cluster{Name: context_, Context: context_}, Config: raw}, fetchers.Options{Timeout: 10 * time.Minute})
+		if s.Status.State != snapshot.StateComplete {
+			return fmt.Errorf("%+v", s.Status)
+		}
+		if err := snapshot.Save(out, s); err != nil {
+			return err
+		}
+	case "list":
+		if _, err := bareList(ctx, raw); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("unknown mode %q", mode)
+	}
+	// VmHWM, not getrusage: Linux keeps ru_maxrss across execve, so the
+	// child would report the parent's peak.
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return err
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(l); len(f) == 3 && f[0] == "VmHWM:" {
+			kb, err := strconv.ParseInt(f[1], 10, 64)
+			if err != nil {
+				return err
+			}
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			fmt.Fprintf(os.Stderr, "child %s: VmHWM %d kB, heap sys %d kB, total alloc %d kB\n", mode, kb, ms.HeapSys/1024, ms.TotalAlloc/1024)
+			fmt.Println(kb * 1024)
+			return nil
+		}
+	}
+	return errors.New("no VmHWM in /proc/self/status")
+}
+
+// childRSS re-executes this program in child mode and returns its peak RSS.
+func childRSS(kubeconfig, context_, mode, out string, gogc int) (int64, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return 0, err
+	}
+	cmd := exec.Command(self, "-child", mode, "-kubeconfig", kubeconfig, "-context", context_, "-o", out, "-gogc", strconv.Itoa(gogc))
+	cmd.Stderr = os.Stderr
+	b, err := cmd.Output()
+	if err != nil {
+		return 0, fmt.Errorf("child %s: %w", mode, err)
+	}
+	return strconv.ParseInt(string(b[:len(b)-1]), 10, 64)
+}
+
+type runtimeObject = krt.Object
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}

@@ -1,0 +1,196 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fleetguard/fleetguard/fetchers"
+	"github.com/fleetguard/fleetguard/snapshot"
+)
+
+func newSnapshot() *cobra.Command {
+	var (
+		kubeconfig, config, out string
+		contexts                []string
+		all, gz, verbose        bool
+		timeout                 time.Duration
+		workers                 int
+	)
+	cmd := &cobra.Command{
+		Use:   "snapshot -o DIR [--context NAME]... [--all-contexts] [--config FILE]",
+		Short: "Write one snapshot file per cluster, read live from kubeconfig contexts",
+		Long: `snapshot reads every cluster it is given, concurrently, and writes one
+snapshot file per cluster: RBAC, NetworkPolicies, workloads, Secrets as
+metadata only, ConfigMaps by name, webhook configurations, nodes, served APIs
+and the server version. Snapshots are what "policy audit" evaluates, now or
+later, offline.
+
+Clusters are the current context by default, the --context names, every
+context with --all-contexts, or the clusters of the fleet config (--config),
+which also gives them names and labels (env, region, tier).
+
+-o DIR writes DIR/<cluster>.json (.json.gz with --gzip). A path holding
+{name}, like out/{name}.json.gz, is a pattern instead: gzip when it ends in .gz.
+Files are written atomically (temp file, then rename).
+
+A cluster that cannot be read completely is still written, with its status
+(partial or unreachable, the errors and the missing kinds); the exit code is
+then 3 and stderr names each such cluster and why. Ctrl-C stops collection
+and writes nothing more.`,
+		Example: `  policy snapshot -o snaps/                                  # the current context
+  policy snapshot --all-contexts -o snaps/ --gzip
+  policy snapshot --context prod-us --context staging-eu -o snaps/
+  policy snapshot --config fleet.yaml -o 'snaps/{name}.json' --timeout 1m --workers 8`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if out == "" {
+				return usageErr("snapshot: -o DIR is required")
+			}
+			if workers < 1 {
+				return usageErr("snapshot: --workers must be at least 1")
+			}
+			if timeout <= 0 {
+				return usageErr("snapshot: --timeout must be positive")
+			}
+			sel := fetchers.Selection{Kubeconfig: kubeconfig, Contexts: contexts, All: all}
+			if config != "" {
+				c, err := fetchers.LoadConfig(config)
+				if err != nil {
+					return usageErr("%w", err)
+				}
+				sel.Config = c
+			}
+			targets, err := fetchers.Targets(sel)
+			if err != nil {
+				return usageErr("snapshot: %w", err)
+			}
+			paths, err := snapshotPaths(targets, out, gz)
+			if err != nil {
+				return usageErr("snapshot: %w", err)
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			stderr := cmd.ErrOrStderr()
+			opts := fetchers.Options{Timeout: timeout, Workers: workers}
+			if verbose {
+				opts.Log = slog.New(slog.NewTextHandler(stderr, nil))
+			}
+			var (
+				mu         sync.Mutex
+				incomplete []string
+				skipped    int
+				writeErrs  []error
+			)
+			fetchers.Fleet(ctx, targets, opts, func(s *snapshot.Snapshot) {
+				mu.Lock()
+				defer mu.Unlock()
+				name := s.Cluster.Name
+				if ctx.Err() != nil {
+					skipped++
+					return
+				}
+				path := paths[name]
+				if err := snapshot.Save(path, s); err != nil {
+					writeErrs = append(writeErrs, fmt.Errorf("cluster %q: %w", name, err))
+					fmt.Fprintf(stderr, "policy: snapshot %s: not written: %v\n", name, err)
+					return
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), path)
+				n := 0
+				for _, objs := range s.Objects {
+					n += len(objs)
+				}
+				switch s.Status.State {
+				case snapshot.StateComplete:
+					fmt.Fprintf(stderr, "policy: snapshot %s: complete, %d objects, %d nodes\n", name, n, len(s.Nodes))
+				default:
+					incomplete = append(incomplete, name)
+					fmt.Fprintf(stderr, "policy: snapshot %s (context %q, %s): %s", name, s.Cluster.Context, s.Cluster.Server, s.Status.State)
+					if len(s.Status.MissingKinds) > 0 && s.Status.State == snapshot.StatePartial {
+						fmt.Fprintf(stderr, ", missing %s", strings.Join(s.Status.MissingKinds, ", "))
+					}
+					fmt.Fprintln(stderr)
+					for _, e := range s.Status.Errors {
+						if e.Kind != "" {
+							fmt.Fprintf(stderr, "  %s: %s\n", e.Kind, e.Message)
+						} else {
+							fmt.Fprintf(stderr, "  %s\n", e.Message)
+						}
+					}
+				}
+			})
+			if ctx.Err() != nil {
+				return &exitError{code: exitIncomplete, err: fmt.Errorf("snapshot: interrupted; %d of %d clusters not written", skipped, len(targets))}
+			}
+			if err := errors.Join(writeErrs...); err != nil {
+				return err
+			}
+			if len(incomplete) > 0 {
+				return &exitError{code: exitIncomplete, err: fmt.Errorf("snapshot: %d of %d clusters incomplete: %s", len(incomplete), len(targets), strings.Join(incomplete, ", "))}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig file (default: the fleet config's, then $KUBECONFIG, then ~/.kube/config)")
+	f.StringArrayVar(&contexts, "context", nil, "kubeconfig context to read (repeatable); a fleet config cluster name works too")
+	f.BoolVar(&all, "all-contexts", false, "read every context of the kubeconfig")
+	f.StringVar(&config, "config", "", "fleet config YAML: cluster names, contexts, labels, system namespaces")
+	f.StringVarP(&out, "output", "o", "", "directory for <cluster>.json files, or a path pattern holding {name}")
+	f.BoolVar(&gz, "gzip", false, "write <cluster>.json.gz in the output directory")
+	f.DurationVar(&timeout, "timeout", 2*time.Minute, "time limit per cluster")
+	f.IntVar(&workers, "workers", 4, "clusters read at once")
+	f.BoolVarP(&verbose, "verbose", "v", false, "log progress per cluster to stderr")
+	return cmd
+}
+
+// snapshotPaths maps each cluster name to its output file and creates the
+// directories. Names are made safe for file names (a context like
+// arn:aws:eks:...:cluster/x keeps its name in the snapshot).
+func snapshotPaths(targets []fetchers.Target, out string, gz bool) (map[string]string, error) {
+	paths := map[string]string{}
+	seen := map[string]string{}
+	for _, t := range targets {
+		file := fileName(t.Cluster.Name)
+		var p string
+		if strings.Contains(out, "{name}") {
+			p = strings.ReplaceAll(out, "{name}", file)
+		} else {
+			ext := ".json"
+			if gz {
+				ext = ".json.gz"
+			}
+			p = filepath.Join(out, file+ext)
+		}
+		if other, dup := seen[p]; dup {
+			return nil, fmt.Errorf("clusters %q and %q would both write %s", other, t.Cluster.Name, p)
+		}
+		seen[p] = t.Cluster.Name
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return nil, err
+		}
+		paths[t.Cluster.Name] = p
+	}
+	return paths, nil
+}
+
+// fileName replaces every character outside [A-Za-z0-9._-] with '_'.
+func fileName(name string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '_', r == '-':
+			return r
+		}
+		return '_'
+	}, name)
+}

@@ -1,0 +1,263 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
+	"github.com/fleetguard/fleetguard/internal/testfleet"
+	"github.com/fleetguard/fleetguard/snapshot"
+)
+
+// TestSnapshot runs `policy snapshot` on the seeded local fleet, with a
+// kubeconfig that also holds a context on a closed port and a canary value
+// seeded the way kubectl apply would leave it.
+func TestSnapshot(t *testing.T) {
+	f := testfleet.Start(t, testfleet.Options{Seed: true})
+	raw := make([]byte, 12)
+	rand.Read(raw)
+	canary := "canary-" + hex.EncodeToString(raw)
+	seedCanary(t, f.Cluster("staging-eu"), canary)
+	kc := withDeadContext(t, f.Kubeconfig)
+
+	t.Run("all contexts: exit 3, the dead one named, the others written, nothing leaked", func(t *testing.T) {
+		dir := t.TempDir()
+		stdout, stderr, code, osOut := runCaptured(t, "snapshot", "--kubeconfig", kc, "--all-contexts", "-o", dir, "-v")
+		if code != exitIncomplete {
+			t.Fatalf("exit %d, want %d; stderr:\n%s", code, exitIncomplete, stderr)
+		}
+		for _, want := range []string{`policy: snapshot dead (context "dead", https://127.0.0.1:`, "): unreachable", "connection refused", "1 of 7 clusters incomplete: dead"} {
+			if !strings.Contains(stderr, want) {
+				t.Errorf("stderr does not say %q:\n%s", want, stderr)
+			}
+		}
+		files, _ := filepath.Glob(filepath.Join(dir, "*"))
+		var names []string
+		for _, p := range files {
+			names = append(names, filepath.Base(p))
+		}
+		want := []string{"dead.json", "dev-auditor.json", "dev.json", "prod-us-auditor.json", "prod-us.json", "staging-eu-auditor.json", "staging-eu.json"}
+		if !reflect.DeepEqual(names, want) {
+			t.Errorf("files = %v, want %v (and no temp file)", names, want)
+		}
+		for _, p := range files {
+			if !strings.Contains(stdout, p+"\n") {
+				t.Errorf("stdout does not list %s", p)
+			}
+			s, err := snapshot.Load(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantState := snapshot.StateComplete
+			if s.Cluster.Name == "dead" {
+				wantState = snapshot.StateUnreachable
+			}
+			if s.Status.State != wantState {
+				t.Errorf("%s: state %s, want %s (%+v)", p, s.Status.State, wantState, s.Status.Errors)
+			}
+		}
+		s, err := snapshot.Load(filepath.Join(dir, "staging-eu.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var found []string
+		for _, o := range s.All() {
+			md, _ := o["metadata"].(map[string]any)
+			if n, _ := md["name"].(string); strings.HasPrefix(n, "canary-") {
+				found = append(found, o["kind"].(string)+"/"+n)
+			}
+		}
+		slices.Sort(found)
+		if want := []string{"ConfigMap/canary-config", "Pod/canary-pod", "Secret/canary-secret"}; !reflect.DeepEqual(found, want) {
+			t.Errorf("canary objects = %v, want %v", found, want)
+		}
+		leaks := map[string]string{"stdout": stdout, "stderr": stderr, "process output": osOut}
+		for _, p := range files {
+			b, _ := os.ReadFile(p)
+			leaks[p] = string(b)
+		}
+		logs, _ := filepath.Glob(filepath.Join(f.Dir, "logs", "*"))
+		for _, p := range logs {
+			b, _ := os.ReadFile(p)
+			leaks[p] = string(b)
+		}
+		for where, text := range leaks {
+			if strings.Contains(text, canary) {
+				t.Errorf("the canary value leaked into %s", where)
+			}
+		}
+	})
+
+	t.Run("fleet config, gzip, names and labels", func(t *testing.T) {
+		dir := t.TempDir()
+		_, stderr, code := run(t, "", "snapshot", "--config", f.Config, "-o", dir, "--gzip", "--workers", "1")
+		if code != exitOK {
+			t.Fatalf("exit %d, want 0; stderr:\n%s", code, stderr)
+		}
+		for _, c := range f.Clusters {
+			s, err := snapshot.Load(filepath.Join(dir, c.Name+".json.gz"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Cluster.Name != c.Name || !reflect.DeepEqual(s.Cluster.Labels, c.Labels) || s.Status.State != snapshot.StateComplete {
+				t.Errorf("%s: cluster %+v state %s, want labels %v and complete", c.Name, s.Cluster, s.Status.State, c.Labels)
+			}
+		}
+	})
+
+	t.Run("path pattern and one context", func(t *testing.T) {
+		dir := t.TempDir()
+		_, stderr, code := run(t, "", "snapshot", "--kubeconfig", kc, "--context", "prod-us-auditor", "-o", filepath.Join(dir, "x-{name}.json.gz"))
+		if code != exitOK {
+			t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+		}
+		if _, err := snapshot.Load(filepath.Join(dir, "x-prod-us-auditor.json.gz")); err != nil {
+			t.Error(err)
+		}
+	})
+
+	t.Run("interrupted: nothing written", func(t *testing.T) {
+		dir := t.TempDir()
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		root := newRoot()
+		var out, errb bytes.Buffer
+		root.SetArgs([]string{"snapshot", "--kubeconfig", kc, "--all-contexts", "-o", dir})
+		root.SetOut(&out)
+		root.SetErr(&errb)
+		err := root.ExecuteContext(ctx)
+		var ee *exitError
+		if !errors.As(err, &ee) || ee.code != exitIncomplete || !strings.Contains(err.Error(), "interrupted; 7 of 7 clusters not written") {
+			t.Errorf("error = %v, want exit 3, interrupted", err)
+		}
+		if files, _ := os.ReadDir(dir); len(files) != 0 {
+			t.Errorf("files written after the interrupt: %v", files)
+		}
+	})
+
+	t.Run("usage errors", func(t *testing.T) {
+		tests := []struct {
+			name string
+			args []string
+			want string
+		}{
+			{"no output", []string{"snapshot", "--kubeconfig", kc}, "-o DIR is required"},
+			{"unknown context", []string{"snapshot", "--kubeconfig", kc, "--context", "nope", "-o", t.TempDir()}, `context "nope" is not in kubeconfig ` + kc},
+			{"bad config", []string{"snapshot", "--config", "../../testdata/fetchers/bad-fleet.yaml", "-o", t.TempDir()}, "bad-fleet.yaml:7: at /clusters/0/labels/tier"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				_, stderr, code := run(t, "", tt.args...)
+				if code != exitUsage || !strings.Contains(stderr, tt.want) {
+					t.Errorf("exit %d, stderr %q; want exit 2 and %q", code, stderr, tt.want)
+				}
+			})
+		}
+	})
+}
+
+// runCaptured runs the CLI in-process like run, and also captures what
+// anything writes to the process's own stdout and stderr meanwhile (client-go
+// logs through klog to os.Stderr).
+func runCaptured(t *testing.T, args ...string) (stdout, stderr string, code int, osOut string) {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldOut, oldErr := os.Stdout, os.Stderr
+	os.Stdout, os.Stderr = w, w
+	done := make(chan string)
+	go func() {
+		b, _ := io.ReadAll(r)
+		done <- string(b)
+	}()
+	defer func() {
+		os.Stdout, os.Stderr = oldOut, oldErr
+	}()
+	stdout, stderr, code = run(t, "", args...)
+	os.Stdout, os.Stderr = oldOut, oldErr
+	w.Close()
+	osOut = <-done
+	return stdout, stderr, code, osOut
+}
+
+// withDeadContext copies the kubeconfig and adds a context "dead" on a
+// closed loopback port.
+func withDeadContext(t *testing.T, path string) string {
+	t.Helper()
+	cfg, err := clientcmd.LoadFromFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	cl := clientcmdapi.NewCluster()
+	cl.Server = "https://" + addr
+	cl.InsecureSkipTLSVerify = true
+	cfg.Clusters["dead"] = cl
+	ai := clientcmdapi.NewAuthInfo()
+	ai.Token = "x"
+	cfg.AuthInfos["dead"] = ai
+	cx := clientcmdapi.NewContext()
+	cx.Cluster, cx.AuthInfo = "dead", "dead"
+	cfg.Contexts["dead"] = cx
+	out := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := clientcmd.WriteToFile(*cfg, out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// seedCanary creates a Secret as kubectl apply leaves it (the last-applied
+// annotation holds the value), a Pod with the value in a literal env var,
+// and a ConfigMap holding it.
+func seedCanary(t *testing.T, c *testfleet.Cluster, value string) {
+	t.Helper()
+	ctx := context.Background()
+	cs := kubernetes.NewForConfigOrDie(c.Config)
+	applied, _ := json.Marshal(map[string]any{
+		"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+		"metadata":   map[string]any{"name": "canary-secret", "namespace": "default"},
+		"stringData": map[string]any{"token": value},
+	})
+	_, err := cs.CoreV1().Secrets("default").Create(ctx, &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: "canary-secret", Annotations: map[string]string{snapshot.LastApplied: string(applied) + "\n"}},
+		Type:       corev1.SecretTypeOpaque,
+		StringData: map[string]string{"token": value},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "canary-pod"}, Spec: corev1.PodSpec{Containers: []corev1.Container{{
+		Name: "app", Image: "registry.example.com/app:1", Env: []corev1.EnvVar{{Name: "TOKEN", Value: value}},
+	}}}}
+	if _, err := cs.CoreV1().Pods("default").Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "canary-config"}, Data: map[string]string{"token": value}}
+	if _, err := cs.CoreV1().ConfigMaps("default").Create(ctx, cm, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,33 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/fleetguard/fleetguard/audit"
+	"github.com/fleetguard/fleetguard/engine"
+	"github.com/fleetguard/fleetguard/reports"
+	"github.com/fleetguard/fleetguard/store"
+)
+
+func defaultStoreHelp() string {
+	if p, err := store.DefaultPath(); err == nil {
+		return p
+	}
+	return "$XDG_DATA_HOME/fleetguard/history.db"
+}
+
+// recordAudit saves the audit in the history and returns what the reports
+// show of the history beside it.
+func recordAudit(ctx context.Context, dsn string, r *engine.Result) (*reports.History, error) {
+	st, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("opening the audit history: %w", err)
+	}
+	defer st.Close()
+	id, err := st.SaveAudit(ctx, r)
+	if err != nil {
+		return nil, fmt.Errorf("saving the audit: %w", err)
+	}
+	return audit.History(ctx, st, id)
+}

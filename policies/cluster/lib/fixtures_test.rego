@@ -1,0 +1,65 @@
+# Builders for cluster-scope policy tests: an input with empty views that a
+# test fills in, and helpers for RBAC subjects. Test-only (never in the bundle).
+package fleetguard.cluster.lib.fixtures
+
+config := {
+	"systemNamespaces": ["kube-system", "kube-public", "kube-node-lease"],
+	"webhook": {"name": "fleetguard-webhook", "pattern": "^fleetguard(-webhook)?$"},
+	"productionEnvs": ["production", "prod"],
+	"now": "2026-11-21T00:00:00Z",
+}
+
+empty_views := {
+	"rbac": {"subjects": [], "bindings": [], "drift": [], "dangling": [], "unauthenticated": []},
+	"network": {"namespaces": [], "policies": [], "pods": []},
+	"secrets": {"complete": true, "secrets": [], "references": [], "unused": [], "missing": [], "exposed": []},
+	"versions": {
+		"server": {"gitVersion": "v1.36.3", "major": 1, "minor": 36, "patch": 3},
+		"nodes": [], "kubelets": [], "runtimes": [], "osImages": [], "kernels": [], "images": [],
+	},
+}
+
+base := {
+	"cluster": {"name": "eu-prod", "context": "", "labels": {"env": "production"}, "serverVersion": {"gitVersion": "v1.36.3", "major": "1", "minor": "36"}, "state": "complete", "missingKinds": []},
+	"snapshot": {"nodes": [], "apis": [], "objects": {}},
+	"views": empty_views,
+	"workloads": [],
+	"config": config,
+}
+
+# input_with(patch) is the base input with patch merged in (objects merge
+# key by key; arrays are replaced).
+input_with(patch) := object.union(base, patch)
+
+views(v) := input_with({"views": v})
+
+objects(o) := input_with({"snapshot": {"objects": o}})
+
+messages(v) := {f.msg | some f in v}
+
+resources(v) := {f.resource | some f in v}
+
+crb(name) := {"kind": "ClusterRoleBinding", "name": name}
+
+rb(ns, name) := {"kind": "RoleBinding", "namespace": ns, "name": name}
+
+cr(name) := {"kind": "ClusterRole", "name": name}
+
+# subject(kind, name, ns, perms, grants) is an rbac.subjects entry.
+subject(kind, name, ns, perms, grants) := {"kind": kind, "name": name, "namespace": ns, "id": subject_id(kind, name, ns), "groups": [], "missing": false, "clusterAdmin": false, "sensitive": perms, "grants": grants}
+
+subject_id(kind, name, ns) := sprintf("ServiceAccount:%s:%s", [ns, name]) if kind == "ServiceAccount" else := sprintf("%s:%s", [kind, name])
+
+# perm(permission, group, resource, verbs, binding, role) is a sensitive
+# permission held cluster-wide (ClusterRoleBinding) or in the binding's namespace.
+perm(permission, group, resource, verbs, binding, role) := {
+	"permission": permission, "verbs": verbs, "group": group, "resource": resource, "resourceNames": [],
+	"scope": scope_of(binding), "namespace": object.get(binding, "namespace", ""), "binding": binding, "role": role,
+}
+
+scope_of(binding) := "cluster" if binding.kind == "ClusterRoleBinding" else := "namespace"
+
+grant(verbs, groups, resources, binding, role) := {
+	"verbs": verbs, "apiGroups": groups, "resources": resources, "resourceNames": [], "nonResourceURLs": [],
+	"binding": binding, "role": role, "scope": scope_of(binding), "namespace": object.get(binding, "namespace", ""),
+}

@@ -1,0 +1,86 @@
+# Helpers for the RBAC policies: which subjects are the platform's own, and
+# one finding per subject and binding for a set of sensitive permissions
+# (views.rbac.subjects[].sensitive). No violation rule, so not a policy.
+package fleetguard.cluster.lib.rbac
+
+import data.fleetguard.cluster.lib.k8s
+
+# system_subject(s) is true for the control plane's identities: users and
+# groups named system:*, and service accounts in system namespaces.
+system_subject(s) if {
+	s.kind in {"User", "Group"}
+	startswith(s.name, "system:")
+}
+
+system_subject(s) if {
+	s.kind == "ServiceAccount"
+	k8s.system_namespace(s.namespace)
+}
+
+# direct(g) is true for a grant or permission bound to the subject itself,
+# not through one of its implicit groups (those are reported on the group).
+direct(g) if object.get(g, "via", "") == ""
+
+# label(s) names a subject in a message: ServiceAccount shop/web, User "alice".
+label(s) := sprintf("ServiceAccount %s/%s", [s.namespace, s.name]) if {
+	s.kind == "ServiceAccount"
+} else := sprintf("%s %q", [s.kind, s.name])
+
+# where(g) says where a grant applies.
+where(g) := "cluster-wide" if {
+	g.scope == "cluster"
+} else := sprintf("in namespace %q", [g.namespace])
+
+# binding_resource(b) is the resource of a finding about a binding.
+binding_resource(b) := k8s.resource(b)
+
+# held(names) are the [subject, binding] pairs where a non-system subject
+# holds one of the sensitive permissions in names directly.
+held(names) := {[s, p.binding] |
+	some s in input.views.rbac.subjects
+	not system_subject(s)
+	some p in s.sensitive
+	p.permission in names
+	direct(p)
+}
+
+resource_label(p) := p.resource if {
+	p.group == ""
+} else := sprintf("%s.%s", [p.resource, p.group])
+
+# findings(names) is one finding per non-system subject and binding that
+# grants it one of the sensitive permissions in names.
+findings(names) := {f |
+	some [s, b] in held(names)
+	perms := [p | some p in s.sensitive; p.permission in names; direct(p); p.binding == b]
+	f := finding(s, b, perms)
+}
+
+finding(s, b, perms) := {
+	"msg": sprintf("%s %q lets %s %s %s%s %s (role %s %q)", [
+		b.kind, b.name, label(s), concat(", ", verbs), concat(", ", resources), named, where(perms[0]),
+		perms[0].role.kind, perms[0].role.name,
+	]),
+	"resource": binding_resource(b),
+	"details": {
+		"subject": s.id,
+		"role": perms[0].role,
+		"scope": perms[0].scope,
+		"permissions": {p.permission | some p in perms},
+		"verbs": verbs,
+		"resources": resources,
+		"resourceNames": names,
+	},
+} if {
+	verbs := {v | some p in perms; some v in p.verbs}
+	resources := {resource_label(p) | some p in perms}
+	names := {n | some p in perms; some n in p.resourceNames}
+	named := only_named(perms, names)
+}
+
+# only_named says " named a, b" when every permission is limited to resourceNames.
+only_named(perms, names) := sprintf(" named %s", [concat(", ", names)]) if {
+	every p in perms {
+		count(p.resourceNames) > 0
+	}
+} else := ""

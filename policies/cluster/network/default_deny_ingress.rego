@@ -1,0 +1,33 @@
+# METADATA
+# title: No default-deny ingress
+# description: >-
+#   Without a default-deny ingress policy (empty podSelector, Ingress in
+#   policyTypes, no ingress rules), a pod that no other policy selects for
+#   ingress accepts connections from anywhere a policy does not explicitly exclude. Reported for namespaces that have NetworkPolicies;
+#   namespaces with none are reported by FG-NET-001. System namespaces are
+#   left out.
+# custom:
+#   id: FG-NET-002
+#   severity: medium
+#   scope: cluster
+#   kinds: [NetworkPolicy, Namespace, Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, ReplicationController, PodTemplate]
+#   controls:
+#     cis-k8s-v1.10: ["5.3.2"]
+#     nsa-cisa-v1.2: ["network/network-policies"]
+#   remediation: >-
+#     Add a NetworkPolicy with podSelector: {} and policyTypes: [Ingress] and no
+#     ingress rules, then allow the traffic the pods need explicitly.
+package fleetguard.cluster.network.default_deny_ingress
+
+import data.fleetguard.cluster.lib.k8s
+
+violation contains {
+	"msg": sprintf("namespace %q has NetworkPolicies (%s) but none denies all ingress by default", [ns.name, concat(", ", ns.policies)]),
+	"resource": {"apiVersion": "v1", "kind": "Namespace", "name": ns.name},
+	"details": {"policies": ns.policies},
+} if {
+	some ns in input.views.network.namespaces
+	not k8s.system_namespace(ns.name)
+	count(ns.policies) > 0
+	not ns.defaultDenyIngress
+}

@@ -1,0 +1,37 @@
+# METADATA
+# title: Cluster-admin rights held by non-system subjects
+# description: >-
+#   A subject holding every verb on every resource cluster-wide is
+#   cluster-admin, whether through the cluster-admin ClusterRole or an
+#   equivalent wildcard role. Its credentials are worth the whole cluster.
+#   One finding per non-system subject and ClusterRoleBinding; users and
+#   groups named system:* and service accounts in system namespaces are left
+#   out.
+# custom:
+#   id: FG-RBAC-101
+#   severity: critical
+#   scope: cluster
+#   kinds: [rbac.authorization.k8s.io/ClusterRole, rbac.authorization.k8s.io/Role, rbac.authorization.k8s.io/ClusterRoleBinding, rbac.authorization.k8s.io/RoleBinding, ServiceAccount]
+#   controls:
+#     cis-k8s-v1.10: ["5.1.1"]
+#     nsa-cisa-v1.2: ["authz/rbac-least-privilege"]
+#   remediation: >-
+#     Bind a role that grants only what the subject needs. Keep cluster-admin
+#     for break-glass access through a group that is empty in normal
+#     operation.
+package fleetguard.cluster.rbac.cluster_admin
+
+import data.fleetguard.cluster.lib.rbac
+
+violation contains {
+	"msg": sprintf("%s %q gives %s cluster-admin rights: every verb on every resource, cluster-wide (role %s %q)", [b.kind, b.name, rbac.label(s), p.role.kind, p.role.name]),
+	"resource": rbac.binding_resource(b),
+	"details": {"subject": s.id, "role": p.role},
+} if {
+	some [s, b] in rbac.held({"wildcard"})
+	some p in s.sensitive
+	p.permission == "wildcard"
+	p.binding == b
+	p.scope == "cluster"
+	rbac.direct(p)
+}

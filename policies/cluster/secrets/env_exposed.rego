@@ -1,0 +1,34 @@
+# METADATA
+# title: Secrets exposed through environment variables
+# description: >-
+#   Secrets passed as environment variables (env valueFrom.secretKeyRef or
+#   envFrom.secretRef) leak into crash dumps, debug output, child processes
+#   and /proc/<pid>/environ, and cannot be rotated without a restart. One
+#   finding per reference; pods owned by a controller are reported through
+#   their owner. System namespaces are left out.
+# custom:
+#   id: FG-SEC-001
+#   severity: medium
+#   scope: cluster
+#   kinds: [Secret, Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, ReplicationController, PodTemplate]
+#   controls:
+#     cis-k8s-v1.10: ["5.4.1"]
+#     nsa-cisa-v1.2: ["network/secrets"]
+#   remediation: >-
+#     Mount the Secret as a volume (read-only, with only the keys needed) and
+#     have the application read the file.
+package fleetguard.cluster.secrets.env_exposed
+
+import data.fleetguard.cluster.lib.k8s
+
+key(r) := sprintf(" key %q", [r.key]) if r.key else := " (all keys)"
+
+violation contains {
+	"msg": sprintf("%s exposes Secret %q%s through %s at %s", [k8s.describe(r.from), r.secret, key(r), r.via, r.path]),
+	"resource": k8s.resource(r.from),
+	"details": {"secret": r.secret, "via": r.via, "path": r.path, "key": object.get(r, "key", "")},
+} if {
+	some r in input.views.secrets.exposed
+	not r.controlled
+	not k8s.system_namespace(r.namespace)
+}

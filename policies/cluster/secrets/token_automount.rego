@@ -1,0 +1,44 @@
+# METADATA
+# title: Service account tokens mounted where no API access is granted
+# description: >-
+#   The pod mounts its service account's token although that account is
+#   bound to no role (beyond what every authenticated user gets): the token
+#   serves no purpose, but an attacker in the container can still use it.
+#   Automounting is taken from the pod spec, else from the ServiceAccount,
+#   else true. Pods owned by a controller are reported through their owner;
+#   system namespaces are left out.
+# custom:
+#   id: FG-SEC-005
+#   severity: low
+#   scope: cluster
+#   kinds: [ServiceAccount, rbac.authorization.k8s.io/ClusterRole, rbac.authorization.k8s.io/Role, rbac.authorization.k8s.io/ClusterRoleBinding, rbac.authorization.k8s.io/RoleBinding, Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, ReplicationController, PodTemplate]
+#   controls:
+#     cis-k8s-v1.10: ["5.1.6"]
+#     nsa-cisa-v1.2: ["pod-security/service-account-tokens"]
+#   remediation: >-
+#     Set automountServiceAccountToken: false on the ServiceAccount or in the
+#     pod spec.
+package fleetguard.cluster.secrets.token_automount
+
+import data.fleetguard.cluster.lib.k8s
+
+# api_access(id) is true when the account holds a grant of its own, or
+# through its service-account groups (not merely as an authenticated user).
+api_access(id) if {
+	some s in input.views.rbac.subjects
+	s.id == id
+	some g in s.grants
+	object.get(g, "via", "") != "system:authenticated"
+}
+
+violation contains {
+	"msg": sprintf("%s mounts the token of service account %q, which is bound to no role", [k8s.describe(w), w.serviceAccountName]),
+	"resource": k8s.resource(w),
+	"details": {"serviceAccountName": w.serviceAccountName},
+} if {
+	some w in input.workloads
+	not w.controlled
+	w.automountServiceAccountToken
+	not k8s.system_namespace(w.namespace)
+	not api_access(sprintf("ServiceAccount:%s:%s", [w.namespace, w.serviceAccountName]))
+}

@@ -1,0 +1,31 @@
+# METADATA
+# title: Kubernetes version within 90 days of end of life
+# description: >-
+#   The API server's Kubernetes minor reaches its upstream end of life within
+#   90 days of the audit. Upgrades take planning; start before support ends.
+# custom:
+#   id: FG-VER-002
+#   severity: medium
+#   scope: cluster
+#   controls:
+#     nsa-cisa-v1.2: ["upgrades/patching"]
+#   remediation: >-
+#     Plan the upgrade to the next supported minor now, control plane first,
+#     then nodes.
+package fleetguard.cluster.versions.end_of_life_soon
+
+import data.fleetguard.cluster.lib.k8s
+import data.fleetguard.cluster.versions.support
+
+window_ns := ((90 * 24) * 3600) * 1000000000
+
+violation contains {
+	"msg": sprintf("the API server runs Kubernetes %s, which reaches end of life on %s%s, in %d days", [v.gitVersion, support.eol_date, support.approximate, days]),
+	"resource": k8s.cluster_resource,
+	"details": {"version": v.gitVersion, "endOfLife": support.eol_date, "days": days},
+} if {
+	v := input.views.versions.server
+	support.eol_ns > support.now_ns
+	support.eol_ns - support.now_ns <= window_ns
+	days := ceil((support.eol_ns - support.now_ns) / ((24 * 3600) * 1000000000))
+}

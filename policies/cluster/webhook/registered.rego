@@ -1,0 +1,33 @@
+# METADATA
+# title: Fleetguard admission webhook not registered
+# description: >-
+#   No ValidatingWebhookConfiguration or MutatingWebhookConfiguration whose
+#   name matches Fleetguard's (input.config.webhook.pattern) exists, so the
+#   policies are audited here but never enforced at admission. Not evaluated
+#   when webhook configurations could not be read.
+# custom:
+#   id: FG-WH-001
+#   severity: high
+#   scope: cluster
+#   kinds: [admissionregistration.k8s.io/ValidatingWebhookConfiguration]
+#   controls:
+#     cis-k8s-v1.10: ["5.2.1"]
+#     nsa-cisa-v1.2: ["pod-security/enforcement"]
+#   remediation: >-
+#     Deploy the webhook (kubectl apply -k deploy/webhook) and check that its
+#     ValidatingWebhookConfiguration is present.
+package fleetguard.cluster.webhook.registered
+
+registered if {
+	some kind in ["ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"]
+	some c in object.get(input.snapshot.objects, kind, [])
+	regex.match(input.config.webhook.pattern, c.metadata.name)
+}
+
+violation contains {
+	"msg": sprintf("no admission webhook configuration matching %q is registered: policies are not enforced at admission", [input.config.webhook.pattern]),
+	"resource": {"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingWebhookConfiguration", "name": input.config.webhook.name},
+} if {
+	not "ValidatingWebhookConfiguration" in input.cluster.missingKinds
+	not registered
+}
