@@ -32,6 +32,8 @@ type Engine struct {
 	store    storage.Store
 	policies []regoPolicy // every policy kept by the filters, sorted by id
 	object   []int        // indexes into policies of object-scope policies
+	// constraints are the bundle's Gatekeeper constraints (gatekeeper.go).
+	constraints *constraintSet
 
 	mu      sync.Mutex
 	byKind  map[string]*kindQuery // "group/Kind" -> prepared query
@@ -104,13 +106,18 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bundle %s: %w", b.Source, err)
 	}
+	// Gatekeeper hook: templates and constraints under gatekeeper/ in the bundle.
+	gk, err := loadConstraints(ctx, b)
+	if err != nil {
+		return nil, err
+	}
 	for id := range cfg.include {
-		if !hasPolicy(all, id) {
+		if !hasPolicy(all, id) && !gk.has(id) {
 			return nil, fmt.Errorf("--policy %s: no such policy in bundle %s", id, b.Source)
 		}
 	}
 	for id := range cfg.skip {
-		if !hasPolicy(all, id) {
+		if !hasPolicy(all, id) && !gk.has(id) {
 			return nil, fmt.Errorf("--skip-policy %s: no such policy in bundle %s", id, b.Source)
 		}
 	}
@@ -121,6 +128,7 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 		byKind:   map[string]*kindQuery{},
 		timeNow:  time.Now,
 	}
+	e.constraints = gk.filter(cfg.include, cfg.skip)
 	for _, p := range all {
 		if (len(cfg.include) > 0 && !cfg.include[p.ID]) || cfg.skip[p.ID] {
 			continue
@@ -147,6 +155,10 @@ func (e *Engine) Policies() []Policy {
 	out := make([]Policy, len(e.policies))
 	for i, p := range e.policies {
 		out[i] = p.Policy
+	}
+	if e.constraints != nil && len(e.constraints.policies) > 0 { // Gatekeeper hook
+		out = append(out, e.constraints.policies...)
+		sort.SliceStable(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	}
 	return out
 }
@@ -246,7 +258,7 @@ func (e *Engine) EvalObject(ctx context.Context, in *ObjectInput) (ObjectVerdict
 		return v, fmt.Errorf("preparing policies for kind %s: %w", res.Kind, err)
 	}
 	if len(q.policies) == 0 {
-		return v, nil
+		return v, e.evalConstraints(ctx, in, &v) // Gatekeeper hook
 	}
 	value, err := in.value()
 	if err != nil {
@@ -276,6 +288,9 @@ func (e *Engine) EvalObject(ctx context.Context, in *ObjectInput) (ObjectVerdict
 				Scope: "object", Enforcement: enforcementOf(p.Enforcement), Source: in.Source,
 			})
 		}
+	}
+	if err := e.evalConstraints(ctx, in, &v); err != nil { // Gatekeeper hook
+		return v, err
 	}
 	sort.SliceStable(v.Findings, func(i, j int) bool {
 		return v.Findings[i].Message < v.Findings[j].Message && v.Findings[i].PolicyID == v.Findings[j].PolicyID
@@ -310,6 +325,7 @@ func violationParts(raw any) (string, map[string]any) {
 // the verdicts into a Result, in input order. Objects that fail to evaluate
 // are recorded as input errors; the rest of the scan goes on.
 func (e *Engine) Scan(ctx context.Context, objs []*ObjectInput) *Result {
+	ctx = e.scanContext(ctx, objs) // Gatekeeper hook: data.inventory holds the scanned objects
 	verdicts := make([]ObjectVerdict, len(objs))
 	errs := make([]error, len(objs))
 	workers := runtime.GOMAXPROCS(0)
@@ -348,8 +364,11 @@ func (e *Engine) Scan(ctx context.Context, objs []*ObjectInput) *Result {
 // NewResult returns an empty Result carrying this engine's policies and provenance.
 func (e *Engine) NewResult() *Result {
 	r := &Result{Policies: e.Policies(), Stats: map[string]PolicyStats{}, Provenance: e.Provenance()}
-	for _, p := range e.policies {
+	for _, p := range r.Policies {
 		r.Stats[p.ID] = PolicyStats{}
+	}
+	if e.constraints != nil { // Gatekeeper hook: CEL-only templates are reported
+		r.Errors = append(r.Errors, e.constraints.warnings...)
 	}
 	return r
 }

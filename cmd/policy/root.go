@@ -18,6 +18,6 @@ and in scheduled audits, with the same verdicts everywhere.`,
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%w", err) })
-	root.AddCommand(newScan(), newTest())
+	root.AddCommand(newScan(), newTest(), newWebhook(), newBundle(), newAudit(), newVerify(), newSnapshot(), newHistory(), newDiff(), newServe())
 	return root
 }

@@ -1,0 +1,300 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/fleetguard/fleetguard/gatekeeper"
+)
+
+var unstructuredNestedString = unstructured.NestedString
+
+// GatekeeperDir is the bundle directory that holds Gatekeeper
+// ConstraintTemplates and Constraints (see docs/gatekeeper.md). Every
+// .yaml, .yml and .json file below it is read; documents of other kinds
+// are ignored.
+const GatekeeperDir = "gatekeeper"
+
+// DefaultConstraintSeverity is the severity of a constraint's findings when
+// it has no fleetguard.dev/severity annotation.
+const DefaultConstraintSeverity = SeverityMedium
+
+// constraintSet is the bundle's Gatekeeper part: one compiled Set and the
+// constraints kept by the engine's policy filters, with their metadata.
+type constraintSet struct {
+	set         *gatekeeper.Set
+	constraints []*gatekeeper.Constraint
+	policies    []Policy // parallel to constraints
+	warnings    []InputError
+}
+
+// loadConstraints compiles the templates and constraints under
+// GatekeeperDir in the bundle's files. A template that fails to compile, or
+// a constraint that fails its schema, is an error naming the file and line.
+// CEL-only templates, and their constraints, are skipped with a warning.
+func loadConstraints(ctx context.Context, b *Bundle) (*constraintSet, error) {
+	cs := &constraintSet{}
+	if b.FS == nil {
+		return cs, nil
+	}
+	var docs []gatekeeper.Doc
+	err := fs.WalkDir(b.FS, GatekeeperDir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		switch strings.ToLower(path.Ext(p)) {
+		case ".yaml", ".yml", ".json":
+		default:
+			return nil
+		}
+		if d.IsDir() {
+			return nil
+		}
+		data, err := fs.ReadFile(b.FS, p)
+		if err != nil {
+			return err
+		}
+		ds, err := gatekeeper.ReadDocs(p, data)
+		if err != nil {
+			return err
+		}
+		docs = append(docs, ds...)
+		return nil
+	})
+	if errors.Is(err, fs.ErrNotExist) {
+		return cs, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading Gatekeeper files of bundle %s: %w", b.Source, err)
+	}
+	set, err := gatekeeper.NewSet()
+	if err != nil {
+		return nil, err
+	}
+	cs.set = set
+	unsupported := map[string]string{} // kind -> reason
+	for _, d := range docs {
+		if !gatekeeper.IsTemplate(d) {
+			continue
+		}
+		t, err := gatekeeper.ParseTemplate(d)
+		if err == nil {
+			err = set.AddTemplate(ctx, t)
+		}
+		switch {
+		case errors.Is(err, gatekeeper.ErrUnsupported):
+			kind, _, _ := unstructuredNestedString(d.Obj.Object, "spec", "crd", "spec", "names", "kind")
+			unsupported[kind] = err.Error()
+			cs.warnings = append(cs.warnings, InputError{File: d.File, Line: d.Line, Message: err.Error() + "; its constraints are skipped", Warning: true})
+		case err != nil:
+			return nil, fmt.Errorf("bundle %s: %w", b.Source, err)
+		}
+	}
+	seen := map[string]string{}
+	for _, d := range docs {
+		if !gatekeeper.IsConstraint(d) {
+			continue
+		}
+		if _, skip := unsupported[d.Obj.GetKind()]; skip {
+			continue
+		}
+		c, err := set.AddConstraint(ctx, d)
+		if err != nil {
+			return nil, fmt.Errorf("bundle %s: %w", b.Source, err)
+		}
+		if other, dup := seen[c.ID()]; dup {
+			return nil, fmt.Errorf("bundle %s: %s:%d: constraint %s is already defined at %s", b.Source, c.File, c.Line, c.ID(), other)
+		}
+		seen[c.ID()] = fmt.Sprintf("%s:%d", c.File, c.Line)
+		p, err := constraintPolicy(c)
+		if err != nil {
+			return nil, fmt.Errorf("bundle %s: %w", b.Source, err)
+		}
+		cs.constraints = append(cs.constraints, c)
+		cs.policies = append(cs.policies, p)
+	}
+	sort.Sort(byID{cs})
+	return cs, nil
+}
+
+// constraintPolicy derives a constraint's policy metadata: id Kind/name,
+// the template's title and description, severity from the
+// fleetguard.dev/severity annotation (default medium).
+func constraintPolicy(c *gatekeeper.Constraint) (Policy, error) {
+	sev := DefaultConstraintSeverity
+	if c.Severity != "" {
+		s, ok := ParseSeverity(c.Severity)
+		if !ok {
+			return Policy{}, fmt.Errorf("%s:%d: %s: annotation %s %q: want critical, high, medium, low or info", c.File, c.Line, c.ID(), gatekeeper.SeverityAnnotation, c.Severity)
+		}
+		sev = s
+	}
+	enf := c.ActionFor(gatekeeper.PointScan)
+	if c.Action != "scoped" || enf == "" {
+		enf = c.Action
+	}
+	return Policy{
+		ID: c.ID(), Title: c.Template.Title, Description: c.Template.Description, Severity: sev,
+		Scope: "object", Kinds: c.Kinds(), Enforcement: enf, File: c.File, Line: c.Line,
+	}, nil
+}
+
+type byID struct{ *constraintSet }
+
+func (s byID) Len() int           { return len(s.constraints) }
+func (s byID) Less(i, j int) bool { return s.policies[i].ID < s.policies[j].ID }
+func (s byID) Swap(i, j int) {
+	s.constraints[i], s.constraints[j] = s.constraints[j], s.constraints[i]
+	s.policies[i], s.policies[j] = s.policies[j], s.policies[i]
+}
+
+// has reports whether the bundle defines a constraint with this policy id.
+func (cs *constraintSet) has(id string) bool {
+	for _, p := range cs.policies {
+		if p.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// filter keeps the constraints the engine's --policy and --skip-policy
+// options keep.
+func (cs *constraintSet) filter(include, skip map[string]bool) *constraintSet {
+	out := &constraintSet{set: cs.set, warnings: cs.warnings}
+	for i, p := range cs.policies {
+		if (len(include) > 0 && !include[p.ID]) || skip[p.ID] {
+			continue
+		}
+		out.constraints = append(out.constraints, cs.constraints[i])
+		out.policies = append(out.policies, p)
+	}
+	return out
+}
+
+// GatekeeperOptions says how constraints evaluate one object: at which
+// enforcement point, and with which data.inventory.
+type GatekeeperOptions struct {
+	// Point is gatekeeper.PointScan, PointAudit or PointWebhook. Empty means
+	// the webhook when the input has an admission operation, else the scan.
+	Point string
+	// Inventory is data.inventory; nil means empty (or, in Scan, the
+	// scanned objects).
+	Inventory *gatekeeper.Inventory
+}
+
+type gatekeeperOptionsKey struct{}
+
+// WithGatekeeper returns a context under which EvalObject and Scan evaluate
+// constraints with these options. The audit sets PointAudit and the
+// cluster's inventory; the webhook sets its cached inventory.
+func WithGatekeeper(ctx context.Context, o GatekeeperOptions) context.Context {
+	return context.WithValue(ctx, gatekeeperOptionsKey{}, o)
+}
+
+func gatekeeperOptionsFrom(ctx context.Context) (GatekeeperOptions, bool) {
+	o, ok := ctx.Value(gatekeeperOptionsKey{}).(GatekeeperOptions)
+	return o, ok
+}
+
+// evalConstraints reviews one object against every constraint and appends
+// findings and passes to v. A constraint that matches and finds nothing is
+// a pass, as for our own policies.
+func (e *Engine) evalConstraints(ctx context.Context, in *ObjectInput, v *ObjectVerdict) error {
+	cs := e.constraints
+	if cs == nil || len(cs.constraints) == 0 {
+		return nil
+	}
+	o, _ := gatekeeperOptionsFrom(ctx)
+	point := o.Point
+	if point == "" {
+		point = gatekeeper.PointScan
+		if in.Operation != "" {
+			point = gatekeeper.PointWebhook
+		}
+	}
+	r := &gatekeeper.Review{
+		Object: in.Object, OldObject: in.OldObject, Operation: in.Operation, UserInfo: in.UserInfo,
+		Namespace: in.Namespace, Point: point, Inventory: o.Inventory,
+	}
+	if in.Operation == "DELETE" && in.OldObject == nil {
+		r.OldObject = in.Object // the webhook may hand the deleted object as Object
+	}
+	outs, err := cs.set.Review(ctx, r, cs.constraints)
+	if err != nil {
+		return fmt.Errorf("evaluating constraints on %s: %w", v.Resource, err)
+	}
+	for _, out := range outs {
+		p := cs.policyOf(out.Constraint)
+		if len(out.Violations) == 0 {
+			v.Passed = append(v.Passed, p.ID)
+			continue
+		}
+		for _, x := range out.Violations {
+			v.Findings = append(v.Findings, Finding{
+				PolicyID: p.ID, Title: p.Title, Severity: p.Severity, Resource: v.Resource,
+				Message: x.Msg, Details: x.Details, Cluster: in.Cluster.Name, Scope: "object",
+				Enforcement: out.Action, Source: in.Source,
+			})
+		}
+	}
+	return nil
+}
+
+func (cs *constraintSet) usesInventory() bool {
+	for _, c := range cs.constraints {
+		if c.Template.UsesInventory() {
+			return true
+		}
+	}
+	return false
+}
+
+func (cs *constraintSet) policyOf(c *gatekeeper.Constraint) *Policy {
+	for i := range cs.constraints {
+		if cs.constraints[i] == c {
+			return &cs.policies[i]
+		}
+	}
+	return &Policy{ID: c.ID(), Title: c.Template.Title, Severity: DefaultConstraintSeverity, Scope: "object"}
+}
+
+// scanContext gives a scan its data.inventory: the scanned objects, unless
+// the caller set an inventory with WithGatekeeper. Objects the inventory
+// cannot hold (no kind or name) are left out of it, not of the scan.
+func (e *Engine) scanContext(ctx context.Context, objs []*ObjectInput) context.Context {
+	if e.constraints == nil || len(e.constraints.constraints) == 0 {
+		return ctx
+	}
+	o, _ := gatekeeperOptionsFrom(ctx)
+	if o.Inventory != nil || !e.constraints.usesInventory() {
+		return ctx
+	}
+	list := make([]map[string]any, 0, len(objs))
+	for _, in := range objs {
+		md, _ := in.Object["metadata"].(map[string]any)
+		if name, _ := md["name"].(string); name == "" {
+			continue
+		}
+		if k, _ := in.Object["kind"].(string); k == "" {
+			continue
+		}
+		if a, _ := in.Object["apiVersion"].(string); a == "" {
+			continue
+		}
+		list = append(list, in.Object)
+	}
+	inv, err := gatekeeper.NewInventory(list)
+	if err != nil {
+		return ctx
+	}
+	o.Inventory = inv
+	return WithGatekeeper(ctx, o)
+}
