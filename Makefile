@@ -44,10 +44,8 @@ lint:
 	$(OPA) fmt --list --fail policies/
 	$(OPA) check --strict policies/
 
-demo: build fleet-binaries
-	@mkdir -p out
-	-$(POLICY) scan -o table -o sarif=out/scan.sarif -o junit=out/scan.xml -o json=out/scan.json testdata/scan/
-	@echo "demo: reports written to out/"
+demo: build fleet-binaries deps
+	@hack/demo.sh
 
 bench: build
 	bench/scan.sh
