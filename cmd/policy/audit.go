@@ -24,6 +24,8 @@ type auditFlags struct {
 	sign       string
 	store      string
 	noStore    bool
+	apply      bool
+	reportAPI  string
 	fleet      fleetFlags
 }
 
@@ -63,6 +65,8 @@ report; the other clusters are still audited).`,
 	fl.StringVar(&f.sign, "sign", "", "sign the report files and the bundle and snapshot digests with this ed25519 private key (PEM); writes evidence.json and evidence.json.sig beside the reports")
 	fl.StringVar(&f.store, "store", "", "audit history: a SQLite file or a postgres:// URL (default: "+defaultStoreHelp()+")")
 	fl.BoolVar(&f.noStore, "no-store", false, "do not record this audit in the history")
+	fl.BoolVar(&f.apply, "apply-reports", false, "write report objects into each audited cluster (needs the report CRDs and write access: deploy/crds/openreports.yaml)")
+	fl.StringVar(&f.reportAPI, "report-api", "openreports", "report objects for --apply-reports: openreports (openreports.io/v1alpha1) or policyreport (wgpolicyk8s.io/v1alpha2)")
 	f.fleet.register(cmd)
 	cmd.AddCommand(newAuditVerify(), newAuditKeygen())
 	return cmd
@@ -80,6 +84,12 @@ func runAudit(cmd *cobra.Command, f *auditFlags) error {
 	live := f.fleet.selected()
 	if len(f.snapshots) > 0 && live {
 		return usageErr("audit: give either --snapshot files or live clusters (--context, --all-contexts, --config), not both")
+	}
+	if f.apply && len(f.snapshots) > 0 {
+		return usageErr("--apply-reports writes into live clusters; it cannot be used with --snapshot")
+	}
+	if f.reportAPI != "openreports" && f.reportAPI != "policyreport" {
+		return usageErr("--report-api %q: want openreports or policyreport", f.reportAPI)
 	}
 	var xs *engine.Exceptions
 	if f.exceptions != "" {
@@ -119,6 +129,11 @@ func runAudit(cmd *cobra.Command, f *auditFlags) error {
 	}
 	if err := writeOutputsWith(outs, r, cmd.OutOrStdout(), history); err != nil {
 		return err
+	}
+	if f.apply {
+		if err := applyReports(ctx, f.reportAPI, f.fleet.configs, r); err != nil {
+			return &exitError{code: exitUsage, err: err}
+		}
 	}
 	if f.sign != "" {
 		manifest, err := signOutputs(f.sign, outs, r)

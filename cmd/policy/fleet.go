@@ -27,7 +27,8 @@ type fleetFlags struct {
 	timeout     time.Duration
 	workers     int
 
-	cfg *fetchers.Config // loaded --config
+	cfg     *fetchers.Config        // loaded --config
+	configs map[string]*rest.Config // each fetched cluster's client config, by name
 }
 
 func (f *fleetFlags) register(cmd *cobra.Command) {
@@ -96,7 +97,9 @@ func (f *fleetFlags) fetch(cmd *cobra.Command, prog *progress) ([]*snapshot.Snap
 	}
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	f.configs = map[string]*rest.Config{}
 	for _, t := range ts {
+		f.configs[t.Cluster.Name] = t.Config
 		prog.set(t.Cluster.Name, "fetching")
 	}
 	var mu sync.Mutex
