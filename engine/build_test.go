@@ -45,7 +45,8 @@ metadata:
   name: must-have-team
 spec:
   parameters:
-    labels: ["team"]
+    labels:
+      - key: team
 `
 
 func writeTree(t *testing.T, files map[string]string) string {
@@ -126,13 +127,14 @@ func rewrite(t *testing.T, raw []byte, name string, edit func([]byte) []byte) []
 
 func TestBuildBundle(t *testing.T) {
 	dir := writeTree(t, map[string]string{
-		"build/privileged.rego":           buildPolicy,
-		"build/privileged_test.rego":      "package build.privileged_test\n\ntest_x if true\n",
-		"build/settings/data.json":        `{"enabled": true}`,
-		"gatekeeper/required-labels.yaml": constraintYAML,
-		"README.md":                       "not part of the bundle",
-		".git/config":                     "[core]",
-		".manifest":                       `{"roots": [""], "metadata": {"team": "platform"}}`,
+		"build/privileged.rego":            buildPolicy,
+		"build/privileged_test.rego":       "package build.privileged_test\n\ntest_x if true\n",
+		"build/settings/data.json":         `{"enabled": true}`,
+		"gatekeeper/required-labels.yaml":  constraintYAML,
+		"gatekeeper/templates/labels.yaml": readTemplate(t),
+		"README.md":                        "not part of the bundle",
+		".git/config":                      "[core]",
+		".manifest":                        `{"roots": [""], "metadata": {"team": "platform"}}`,
 	})
 	keyFile, pub := rsaKeys(t)
 	_, otherPub := rsaKeys(t)
@@ -161,7 +163,7 @@ func TestBuildBundle(t *testing.T) {
 	t.Run("unsigned loads and evaluates", func(t *testing.T) {
 		raw, info := build(t, false)
 		if info.Signed || info.Revision != "git-abc123" || strings.Join(info.Modules, ",") != "build/privileged.rego" ||
-			strings.Join(info.Files, ",") != "gatekeeper/required-labels.yaml" || strings.Join(info.Data, ",") != "build/settings/data.json" {
+			strings.Join(info.Files, ",") != "gatekeeper/required-labels.yaml,gatekeeper/templates/labels.yaml" || strings.Join(info.Data, ",") != "build/settings/data.json" {
 			t.Fatalf("info = %+v", info)
 		}
 		b, err := load(raw, nil)
@@ -183,7 +185,7 @@ func TestBuildBundle(t *testing.T) {
 			t.Fatal(err)
 		}
 		v, err := e.EvalObject(ctx, &ObjectInput{Object: map[string]any{
-			"apiVersion": "v1", "kind": "Pod", "metadata": map[string]any{"name": "p"},
+			"apiVersion": "v1", "kind": "Pod", "metadata": map[string]any{"name": "p", "labels": map[string]any{"team": "a"}},
 			"spec": map[string]any{"containers": []any{map[string]any{"name": "c", "securityContext": map[string]any{"privileged": true}}}},
 		}})
 		if err != nil || len(v.Findings) != 1 || v.Findings[0].Message != `container "c" is privileged` {
@@ -220,7 +222,7 @@ func TestBuildBundle(t *testing.T) {
 
 	tampered := []struct{ name, file, old, new string }{
 		{"tampered policy", "/build/privileged.rego", "privileged == true", "privileged == false"},
-		{"tampered Gatekeeper file", "/gatekeeper/required-labels.yaml", `["team"]`, `["owner"]`},
+		{"tampered Gatekeeper file", "/gatekeeper/required-labels.yaml", "key: team", "key: owner"},
 		{"tampered data", "/data.json", "true", "false"},
 		{"tampered manifest", "/.manifest", "git-abc123", "git-evil"},
 	}
@@ -278,4 +280,14 @@ func mustLoad(t *testing.T, raw []byte) *Bundle {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// readTemplate returns the Gatekeeper library's K8sRequiredLabels template.
+func readTemplate(t *testing.T) string {
+	t.Helper()
+	raw, err := os.ReadFile("../testdata/gatekeeper/library/requiredlabels/template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(raw)
 }

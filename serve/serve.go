@@ -211,34 +211,22 @@ func (s *Server) healthz(c echo.Context) error {
 func (s *Server) latestReport(format string) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx := c.Request().Context()
-		latest, err := s.cfg.Store.LatestPerCluster(ctx)
-		if err != nil {
-			return echo.NewHTTPError(http.StatusInternalServerError, err.Error())
-		}
-		if len(latest) == 0 {
+		merged, err := s.cfg.Store.Aggregate(ctx)
+		if errors.Is(err, store.ErrNotFound) {
 			return c.String(http.StatusNotFound, "no audit has been stored yet\n")
 		}
-		loaded := map[int64]*engine.Result{}
-		var parts []audit.Part
-		newest := latest[0]
-		for _, l := range latest {
-			r, ok := loaded[l.AuditID]
-			if !ok {
-				if r, err = s.cfg.Store.LoadAudit(ctx, l.AuditID); err != nil {
-					return echo.NewHTTPError(http.StatusInternalServerError, err.Error())
-				}
-				loaded[l.AuditID] = r
-			}
-			parts = append(parts, audit.Part{Cluster: l.Cluster, Result: r})
-			if l.Time.After(newest.Time) {
-				newest = l
-			}
-		}
-		h, err := audit.History(ctx, s.cfg.Store, newest.AuditID)
 		if err != nil {
 			return echo.NewHTTPError(http.StatusInternalServerError, err.Error())
 		}
-		return render(c, format, audit.Merge(parts), h)
+		newest, err := s.cfg.Store.Latest(ctx)
+		if err != nil {
+			return storeError(err)
+		}
+		h, err := audit.History(ctx, s.cfg.Store, newest)
+		if err != nil {
+			return echo.NewHTTPError(http.StatusInternalServerError, err.Error())
+		}
+		return render(c, format, merged, h)
 	}
 }
 

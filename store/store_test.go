@@ -40,6 +40,7 @@ func TestStore(t *testing.T) {
 		{"diff", testDiff},
 		{"trend", testTrend},
 		{"latest per cluster", testLatestPerCluster},
+		{"aggregate of each cluster's latest audit", testAggregate},
 		{"interrupted save stores nothing", testInterrupted},
 		{"concurrent agents", testConcurrent},
 	}
@@ -621,5 +622,61 @@ func TestRebind(t *testing.T) {
 	}
 	if got := sqlite.rebind("x = ?"); got != "x = ?" {
 		t.Errorf("sqlite rebind changed the query: %q", got)
+	}
+}
+
+func testAggregate(t *testing.T, dsn string) {
+	ctx := context.Background()
+	s := open(t, dsn)
+	if _, err := s.Aggregate(ctx); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Aggregate of an empty history: %v, want ErrNotFound", err)
+	}
+	// A fleet audit of eu and us, then eu's agent pushes a newer audit.
+	f := fixture()
+	f.Clusters[0].Name, f.Clusters[1].Name = "eu", "us"
+	for i := range f.Findings {
+		f.Findings[i].Cluster = map[string]string{"eu-prod": "eu", "us-dev": "us"}[f.Findings[i].Cluster]
+	}
+	for i := range f.Scores {
+		f.Scores[i].Cluster = map[string]string{"eu-prod": "eu", "us-dev": "us"}[f.Scores[i].Cluster]
+	}
+	f.Findings = append(f.Findings, engine.Finding{PolicyID: "FG-FLEET-001", Severity: engine.SeverityLow, Scope: "fleet", Message: "version spread"})
+	save(t, s, f)
+	agent := clusterAudit("eu", t0.Add(time.Hour), 2, 3, 1)
+	save(t, s, agent, Source("agent:eu"))
+
+	// With only the fleet audit's clusters, its own fleet scores are kept.
+	got, err := s.Aggregate(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := labels(got.Findings); !reflect.DeepEqual(got, []string{
+		"eu FG-POD-001 pod-0 container \"app\" is privileged",
+		"eu FG-POD-001 pod-1 container \"app\" is privileged",
+		"us FG-POD-001 web container \"app\" is privileged",
+	}) {
+		t.Errorf("aggregate findings = %q; want eu's from its agent, us's from the fleet audit, and no stale fleet finding", got)
+	}
+	var clusters []string
+	for _, c := range got.Clusters {
+		clusters = append(clusters, c.Name+"="+c.State)
+	}
+	if want := []string{"eu=complete", "us=partial"}; !reflect.DeepEqual(clusters, want) {
+		t.Errorf("aggregate clusters = %v, want %v", clusters, want)
+	}
+	var scores []string
+	for _, sc := range got.Scores {
+		scores = append(scores, fmt.Sprintf("%s/%s=%d:%d", sc.Framework, sc.Cluster, sc.Passed, sc.Failed))
+	}
+	if want := []string{"cis-k8s/eu=3:1", "cis-k8s/us=1:1", "cis-k8s/=4:2"}; !reflect.DeepEqual(scores, want) {
+		t.Errorf("aggregate scores = %v, want %v", scores, want)
+	}
+	if p := got.Provenance; p.EngineVersion != "0.3.0" || p.BundleDigest != "sha256:bundle" || !p.Time.Equal(t0.Add(time.Hour)) ||
+		!reflect.DeepEqual(p.SnapshotDigests, map[string]string{"us": "sha256:bbb"}) {
+		t.Errorf("aggregate provenance = %+v", p)
+	}
+	if len(got.Policies) != 2 || len(got.Exceptions) != 2 || len(got.Controls) != 0 {
+		t.Errorf("aggregate has %d policies, %d exceptions, %d controls; want 2, 2 and none (eu's control is stale, the fleet one too)",
+			len(got.Policies), len(got.Exceptions), len(got.Controls))
 	}
 }

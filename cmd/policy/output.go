@@ -28,6 +28,9 @@ func parseOutputs(specs []string, def string) ([]output, error) {
 	stdout := 0
 	for _, s := range specs {
 		format, file, _ := strings.Cut(s, "=")
+		if file == "-" {
+			file = "" // FORMAT=- is stdout
+		}
 		if _, err := reports.New(format, reports.Options{}); err != nil {
 			return nil, usageErr("-o %s: %w", s, err)
 		}
@@ -79,7 +82,21 @@ func writeOutputsWith(outs []output, r *engine.Result, stdout io.Writer, h *repo
 	return nil
 }
 
+// writeFileAtomic writes data whole, through a temporary file and a rename,
+// so readers never see half a report. A path that exists and is not a
+// regular file (/dev/null, a named pipe) is written to directly.
 func writeFileAtomic(path string, data []byte) error {
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return err
+		}
+		if _, err := f.Write(data); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+	}
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
