@@ -8,7 +8,7 @@ FLEET_CACHE := $(CURDIR)/.cache/fleet
 OPA := $(GO) run github.com/open-policy-agent/opa@v1.22.0
 FUZZTIME ?= 10s
 
-.PHONY: build test unit-test policy-test fuzz lint demo bench fleet-binaries fleet-up fleet-down deps clean
+.PHONY: build test fuzz lint demo bench bench-scan bench-webhook bench-fetch fleet-binaries fleet-up fleet-down deps clean
 
 build:
 	$(GO) build -o $(POLICY) ./cmd/policy
@@ -35,8 +35,12 @@ test: fleet-binaries deps build
 	$(POLICY) test policies/
 	$(MAKE) --no-print-directory fuzz
 
+# A short run of every fuzz target; the seed corpora in testdata/fuzz also
+# run as plain tests in go test ./...
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./manifest
+	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME) ./snapshot
+	$(GO) test -run '^$$' -fuzz FuzzDecodeReview -fuzztime $(FUZZTIME) ./webhook
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [[ -n "$$out" ]]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -47,9 +51,18 @@ lint:
 demo: build fleet-binaries deps
 	@hack/demo.sh
 
-bench: build
+# Benchmarks; figures go to bench/RESULTS.md with the command and the date.
+bench: bench-scan bench-webhook bench-fetch
+
+bench-scan: build
 	bench/scan.sh
 	$(GO) test ./bench -run '^$$' -bench . -benchtime 3x
+
+bench-webhook: build
+	$(GO) run ./bench/webhook -rate 1000 -duration 10s -max-duration 5s
+
+bench-fetch: fleet-binaries
+	$(GO) run ./bench/fetch -objects 20000 -runs 3
 
 clean:
 	rm -rf bin out .cache
