@@ -273,29 +273,46 @@ func (e *Engine) EvalObject(ctx context.Context, in *ObjectInput) (ObjectVerdict
 		// (for example a conflict) makes the conjunction undefined.
 		return v, fmt.Errorf("evaluating %s: a policy produced no result", res)
 	}
-	for j, pi := range q.policies {
-		p := &e.policies[pi]
-		vs, _ := rs[0].Bindings[fmt.Sprintf("x%d", j)].([]any)
+	e.eachPolicy(rs[0], q.policies, func(p *regoPolicy, vs []any) {
 		if len(vs) == 0 {
 			v.Passed = append(v.Passed, p.ID)
-			continue
+			return
 		}
 		for _, raw := range vs {
-			msg, details := violationParts(raw)
-			v.Findings = append(v.Findings, Finding{
-				PolicyID: p.ID, Title: p.Title, Severity: p.Severity, Controls: p.Controls,
-				Resource: res, Message: msg, Details: details, Cluster: in.Cluster.Name,
-				Scope: "object", Enforcement: enforcementOf(p.Enforcement), Source: in.Source,
-			})
+			f := p.finding(raw, ScopeObject)
+			f.Resource, f.Cluster, f.Source = res, in.Cluster.Name, in.Source
+			v.Findings = append(v.Findings, f)
 		}
-	}
+	})
 	if err := e.evalConstraints(ctx, in, &v); err != nil { // Gatekeeper hook
 		return v, err
 	}
 	sort.SliceStable(v.Findings, func(i, j int) bool {
-		return v.Findings[i].Message < v.Findings[j].Message && v.Findings[i].PolicyID == v.Findings[j].PolicyID
+		a, b := &v.Findings[i], &v.Findings[j]
+		if a.PolicyID != b.PolicyID {
+			return a.PolicyID < b.PolicyID
+		}
+		return a.Message < b.Message
 	})
 	return v, nil
+}
+
+// eachPolicy calls fn with each policy of a combined query and the
+// violations its binding holds (none for a pass).
+func (e *Engine) eachPolicy(r rego.Result, policies []int, fn func(p *regoPolicy, violations []any)) {
+	for j, pi := range policies {
+		vs, _ := r.Bindings[fmt.Sprintf("x%d", j)].([]any)
+		fn(&e.policies[pi], vs)
+	}
+}
+
+// finding builds the Finding for one violation of p, without its resource.
+func (p *regoPolicy) finding(raw any, scope string) Finding {
+	msg, details := violationParts(raw)
+	return Finding{
+		PolicyID: p.ID, Title: p.Title, Severity: p.Severity, Controls: p.Controls,
+		Message: msg, Details: details, Scope: scope, Enforcement: enforcementOf(p.Enforcement),
+	}
 }
 
 func enforcementOf(s string) string {

@@ -96,20 +96,15 @@ func (e *Engine) evalScope(ctx context.Context, scope, cluster string, input any
 	if len(rs) == 0 {
 		return v, fmt.Errorf("evaluating %s policies: a policy produced no result", scope)
 	}
-	for j, pi := range q.policies {
-		p := &e.policies[pi]
-		vs, _ := rs[0].Bindings[fmt.Sprintf("x%d", j)].([]any)
+	e.eachPolicy(rs[0], q.policies, func(p *regoPolicy, vs []any) {
 		if len(vs) == 0 {
 			v.Passed = append(v.Passed, p.ID)
-			continue
+			return
 		}
 		v.Failed = append(v.Failed, p.ID)
 		for _, raw := range vs {
-			msg, details := violationParts(raw)
-			f := Finding{
-				PolicyID: p.ID, Title: p.Title, Severity: p.Severity, Controls: p.Controls,
-				Message: msg, Details: details, Cluster: cluster, Scope: scope, Enforcement: enforcementOf(p.Enforcement),
-			}
+			f := p.finding(raw, scope)
+			f.Cluster = cluster
 			if m, ok := raw.(map[string]any); ok {
 				f.Resource = resourceOf(m["resource"])
 				if c, ok := m["cluster"].(string); ok && c != "" {
@@ -118,7 +113,7 @@ func (e *Engine) evalScope(ctx context.Context, scope, cluster string, input any
 			}
 			v.Findings = append(v.Findings, f)
 		}
-	}
+	})
 	return v, nil
 }
 
