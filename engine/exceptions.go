@@ -1,14 +1,13 @@
 package engine
 
 import (
-	"bytes"
 	_ "embed"
 	"fmt"
 	"os"
 	"path"
 	"time"
 
-	"github.com/santhosh-tekuri/jsonschema/v5"
+	"github.com/fleetguard/fleetguard/internal/schema"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/yaml"
@@ -16,6 +15,8 @@ import (
 
 //go:embed exceptions.schema.json
 var exceptionsSchemaJSON []byte
+
+var compiledExceptionsSchema = schema.Compiled("exceptions.schema.json", exceptionsSchemaJSON, false)
 
 // Exception waives one policy for a scope, for a reason, until a date.
 type Exception struct {
@@ -61,11 +62,7 @@ func ParseExceptions(file string, raw []byte) (*Exceptions, error) {
 	if err != nil {
 		return nil, fmt.Errorf("exceptions %s: %w", file, err)
 	}
-	c := jsonschema.NewCompiler()
-	if err := c.AddResource("exceptions.schema.json", bytes.NewReader(exceptionsSchemaJSON)); err != nil {
-		return nil, err
-	}
-	schema, err := c.Compile("exceptions.schema.json")
+	exSchema, err := compiledExceptionsSchema()
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +70,7 @@ func ParseExceptions(file string, raw []byte) (*Exceptions, error) {
 	if err := yaml.Unmarshal(raw, &doc); err != nil {
 		return nil, fmt.Errorf("exceptions %s: %w", file, err)
 	}
-	if err := validateJSON(schema, doc); err != nil {
+	if err := validateJSON(exSchema, doc); err != nil {
 		return nil, fmt.Errorf("exceptions %s: %w", file, err)
 	}
 	var parsed struct {

@@ -1,39 +1,23 @@
 package engine
 
 import (
-	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/santhosh-tekuri/jsonschema/v5"
 
+	"github.com/fleetguard/fleetguard/internal/schema"
 	"github.com/fleetguard/fleetguard/policies"
 )
 
 // violationRule is the rule name every finding-producing policy defines.
 const violationRule = "violation"
 
-var (
-	metadataSchemaOnce sync.Once
-	metadataSchema     *jsonschema.Schema
-	metadataSchemaErr  error
-)
-
-func compiledMetadataSchema() (*jsonschema.Schema, error) {
-	metadataSchemaOnce.Do(func() {
-		c := jsonschema.NewCompiler()
-		if err := c.AddResource("metadata.schema.json", bytes.NewReader(policies.MetadataSchema)); err != nil {
-			metadataSchemaErr = err
-			return
-		}
-		metadataSchema, metadataSchemaErr = c.Compile("metadata.schema.json")
-	})
-	return metadataSchema, metadataSchemaErr
-}
+var compiledMetadataSchema = schema.Compiled("metadata.schema.json", policies.MetadataSchema, false)
 
 // regoPolicy is a policy implemented by a Rego package with a violation rule.
 type regoPolicy struct {
@@ -45,7 +29,7 @@ type regoPolicy struct {
 // violation rule, validates it against policies/metadata.schema.json, and
 // returns the policies sorted by id. Errors name the file, line and rule.
 func policiesFromModules(c *ast.Compiler) ([]regoPolicy, error) {
-	schema, err := compiledMetadataSchema()
+	metaSchema, err := compiledMetadataSchema()
 	if err != nil {
 		return nil, fmt.Errorf("compiling metadata schema: %w", err)
 	}
@@ -92,7 +76,7 @@ func policiesFromModules(c *ast.Compiler) ([]regoPolicy, error) {
 		if ann.Custom != nil {
 			doc["custom"] = ann.Custom
 		}
-		if err := validateJSON(schema, doc); err != nil {
+		if err := validateJSON(metaSchema, doc); err != nil {
 			errs = append(errs, where+": invalid METADATA: "+err.Error())
 			continue
 		}
@@ -118,7 +102,7 @@ func policiesFromModules(c *ast.Compiler) ([]regoPolicy, error) {
 
 // validateJSON validates a Go value against schema after a JSON round trip,
 // which gives the validator the plain types it expects.
-func validateJSON(schema *jsonschema.Schema, v any) error {
+func validateJSON(s *jsonschema.Schema, v any) error {
 	raw, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -127,34 +111,18 @@ func validateJSON(schema *jsonschema.Schema, v any) error {
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		return err
 	}
-	if err := schema.Validate(doc); err != nil {
-		if ve, ok := err.(*jsonschema.ValidationError); ok {
-			return fmt.Errorf("%s", flattenValidation(ve))
+	if err := s.Validate(doc); err != nil {
+		problems := schema.Problems(err)
+		if problems == nil {
+			return err
 		}
-		return err
+		lines := make([]string, len(problems))
+		for i, p := range problems {
+			lines[i] = p.String()
+		}
+		return errors.New(strings.Join(lines, "; "))
 	}
 	return nil
-}
-
-// flattenValidation turns a jsonschema error tree into "at /path: message" lines.
-func flattenValidation(ve *jsonschema.ValidationError) string {
-	var parts []string
-	var walk func(e *jsonschema.ValidationError)
-	walk = func(e *jsonschema.ValidationError) {
-		if len(e.Causes) == 0 {
-			loc := e.InstanceLocation
-			if loc == "" {
-				loc = "/"
-			}
-			parts = append(parts, fmt.Sprintf("at %s: %s", loc, e.Message))
-			return
-		}
-		for _, c := range e.Causes {
-			walk(c)
-		}
-	}
-	walk(ve)
-	return strings.Join(parts, "; ")
 }
 
 func policyFromAnnotation(a *ast.Annotations) (Policy, error) {

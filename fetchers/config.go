@@ -4,17 +4,14 @@ import (
 	"bytes"
 	_ "embed"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
-	"github.com/santhosh-tekuri/jsonschema/v5"
+	"github.com/fleetguard/fleetguard/internal/schema"
 	yamlv3 "go.yaml.in/yaml/v3"
 	"sigs.k8s.io/yaml"
 )
@@ -37,14 +34,7 @@ var configSchemaJSON []byte
 // ConfigSchema returns the JSON Schema of the fleet config file.
 func ConfigSchema() []byte { return bytes.Clone(configSchemaJSON) }
 
-var configSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
-	c := jsonschema.NewCompiler()
-	const url = "https://fleetguard.dev/schemas/fleetconfig/v1alpha1.json"
-	if err := c.AddResource(url, bytes.NewReader(configSchemaJSON)); err != nil {
-		return nil, fmt.Errorf("loading fleet config schema: %w", err)
-	}
-	return c.Compile(url)
-})
+var configSchema = schema.Compiled("https://fleetguard.dev/schemas/fleetconfig/v1alpha1.json", configSchemaJSON, false)
 
 // Config is a fleet config: the clusters of a fleet, the kubeconfig context
 // that reaches each, their labels and their system namespaces.
@@ -107,11 +97,15 @@ func ParseConfig(data []byte, name string) (*Config, error) {
 		return nil, err
 	}
 	if err := sch.Validate(doc); err != nil {
-		var ve *jsonschema.ValidationError
-		if !errors.As(err, &ve) {
+		problems := schema.Problems(err)
+		if problems == nil {
 			return nil, fmt.Errorf("fleet config %s: %w", name, err)
 		}
-		return nil, fmt.Errorf("fleet config %s: does not match the schema:\n  %s", name, strings.Join(leafErrors(ve, data, name), "\n  "))
+		lines := make([]string, len(problems))
+		for i, p := range problems {
+			lines[i] = fmt.Sprintf("%s: %s", where(data, name, pointer(p.Pointer)), p)
+		}
+		return nil, fmt.Errorf("fleet config %s: does not match the schema:\n  %s", name, strings.Join(lines, "\n  "))
 	}
 	var c Config
 	if err := yaml.UnmarshalStrict(data, &c); err != nil {
@@ -165,33 +159,6 @@ func (c *Config) SystemNamespacesOf(cluster string) []string {
 		}
 	}
 	return slices.Clone(DefaultSystemNamespaces)
-}
-
-// leafErrors flattens a validation error into "file:line: at /path: message"
-// lines, sorted and without duplicates.
-func leafErrors(ve *jsonschema.ValidationError, data []byte, name string) []string {
-	var out []string
-	seen := map[string]bool{}
-	var walk func(e *jsonschema.ValidationError)
-	walk = func(e *jsonschema.ValidationError) {
-		if len(e.Causes) == 0 {
-			loc := e.InstanceLocation
-			if loc == "" {
-				loc = "/"
-			}
-			l := fmt.Sprintf("%s: at %s: %s", where(data, name, pointer(e.InstanceLocation)), loc, e.Message)
-			if !seen[l] {
-				seen[l] = true
-				out = append(out, l)
-			}
-		}
-		for _, c := range e.Causes {
-			walk(c)
-		}
-	}
-	walk(ve)
-	sort.Strings(out)
-	return out
 }
 
 // pointer splits a JSON pointer into unescaped tokens.

@@ -15,9 +15,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 
-	"github.com/santhosh-tekuri/jsonschema/v5"
+	"github.com/fleetguard/fleetguard/internal/schema"
 )
 
 //go:embed schema.json
@@ -26,19 +25,7 @@ var schemaJSON []byte
 // Schema returns the JSON Schema of the snapshot document.
 func Schema() []byte { return bytes.Clone(schemaJSON) }
 
-var compiled = sync.OnceValues(func() (*jsonschema.Schema, error) {
-	c := jsonschema.NewCompiler()
-	c.AssertFormat = true
-	const url = "https://fleetguard.dev/schemas/snapshot/v1alpha1.json"
-	if err := c.AddResource(url, bytes.NewReader(schemaJSON)); err != nil {
-		return nil, fmt.Errorf("loading snapshot schema: %w", err)
-	}
-	s, err := c.Compile(url)
-	if err != nil {
-		return nil, fmt.Errorf("compiling snapshot schema: %w", err)
-	}
-	return s, nil
-})
+var compiled = schema.Compiled("https://fleetguard.dev/schemas/snapshot/v1alpha1.json", schemaJSON, true)
 
 // maxSize bounds a decompressed snapshot, so a gzip bomb fails cleanly.
 const maxSize = 4 << 30
@@ -141,31 +128,14 @@ func validate(doc any) error {
 	if err == nil {
 		return nil
 	}
-	var ve *jsonschema.ValidationError
-	if !errors.As(err, &ve) {
+	problems := schema.Problems(err)
+	if problems == nil {
 		return fmt.Errorf("validating: %w", err)
 	}
-	var lines []string
-	seen := map[string]bool{}
-	var walk func(e *jsonschema.ValidationError)
-	walk = func(e *jsonschema.ValidationError) {
-		if len(e.Causes) == 0 {
-			loc := e.InstanceLocation
-			if loc == "" {
-				loc = "/"
-			}
-			l := fmt.Sprintf("at %s: %s", loc, e.Message)
-			if !seen[l] {
-				seen[l] = true
-				lines = append(lines, l)
-			}
-		}
-		for _, c := range e.Causes {
-			walk(c)
-		}
+	lines := make([]string, len(problems))
+	for i, p := range problems {
+		lines[i] = p.String()
 	}
-	walk(ve)
-	sort.Strings(lines)
 	return fmt.Errorf("does not match the snapshot schema:\n  %s", strings.Join(lines, "\n  "))
 }
 
