@@ -66,7 +66,7 @@ measure() {
   local best="" rss=""
   for _ in $(seq "$runs"); do
     /usr/bin/time -f "%e %M" -o "$work/time" "$@" >"$work/out" 2>"$work/err" || [[ $? -le 1 ]] || { cat "$work/err" >&2; return 1; }
-    read -r s kb < "$work/time"
+    read -r s kb < <(tail -1 "$work/time")
     if [[ -z "$best" ]] || awk -v a="$s" -v b="$best" 'BEGIN {exit !(a < b)}'; then best=$s; fi
     if [[ -z "$rss" || "$kb" -gt "$rss" ]]; then rss=$kb; fi
   done
