@@ -42,7 +42,7 @@ type AllowAll struct {
 	Direction string `json:"direction"` // "ingress" or "egress"
 	Rule      int    `json:"rule"`      // index in spec.ingress or spec.egress
 	Peer      int    `json:"peer"`      // index in from/to, -1 when the rule has no peers
-	Reason    string `json:"reason"`    // "no peers", "all namespaces", "ipBlock <cidr>"
+	Reason    string `json:"reason"`    // "anyone (the rule names no peers)", "all namespaces", "ipBlock <cidr>"
 	Ports     bool   `json:"ports"`     // the rule is limited to some ports
 }
 
@@ -178,7 +178,7 @@ func policyOf(o map[string]any) Policy {
 			ports := len(maps(r["ports"])) > 0
 			peers := maps(r[d.peers])
 			if len(peers) == 0 {
-				pol.AllowAll = append(pol.AllowAll, AllowAll{Direction: d.dir, Rule: i, Peer: -1, Reason: "no peers", Ports: ports})
+				pol.AllowAll = append(pol.AllowAll, AllowAll{Direction: d.dir, Rule: i, Peer: -1, Reason: "anyone (the rule names no peers)", Ports: ports})
 				continue
 			}
 			for j, p := range peers {

@@ -22,7 +22,7 @@ func TestPolicyOf(t *testing.T) {
 		{"selector is not default deny", `{"podSelector":{"matchLabels":{"a":"b"}},"policyTypes":["Ingress"]}`, []string{"Ingress"}, false, false, nil},
 		{"matchLabels {} selects all", `{"podSelector":{"matchLabels":{}},"policyTypes":["Ingress"]}`, []string{"Ingress"}, true, false, nil},
 		{"ingress rule is not deny", `{"podSelector":{},"ingress":[{"from":[{"podSelector":{}}]}]}`, []string{"Ingress"}, false, false, nil},
-		{"empty rule allows all", `{"podSelector":{},"ingress":[{}]}`, []string{"Ingress"}, false, false, []string{"ingress:0:-1:no peers"}},
+		{"empty rule allows all", `{"podSelector":{},"ingress":[{}]}`, []string{"Ingress"}, false, false, []string{"ingress:0:-1:anyone (the rule names no peers)"}},
 		{"all namespaces", `{"podSelector":{},"ingress":[{"from":[{"podSelector":{"matchLabels":{"a":"b"}}},{"namespaceSelector":{}}]}]}`, []string{"Ingress"}, false, false, []string{"ingress:0:1:all namespaces"}},
 		{"all namespaces and pods", `{"podSelector":{},"ingress":[{"from":[{"namespaceSelector":{},"podSelector":{}}]}]}`, []string{"Ingress"}, false, false, []string{"ingress:0:0:all namespaces"}},
 		{"all namespaces but some pods", `{"podSelector":{},"ingress":[{"from":[{"namespaceSelector":{},"podSelector":{"matchLabels":{"a":"b"}}}]}]}`, []string{"Ingress"}, false, false, nil},

@@ -467,14 +467,14 @@ func TestNotReadyShowsLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := Options{BinDir: filepath.Join(root, ".cache", "fleet", "bin"), ReadyTimeout: 3 * time.Second}
+	opts := Options{BinDir: filepath.Join(root, ".cache", "fleet", "bin"), ReadyTimeout: 10 * time.Second} // long enough for the apiserver to log its etcd errors, even on a loaded machine
 	err = c.startAPIServer(context.Background(), dir, dir, "http://127.0.0.1:"+strconv.Itoa(p[0]), opts, freePorts)
 	t.Cleanup(func() { c.api.kill() })
 	if err == nil {
 		t.Fatal("startAPIServer with no etcd = nil error, want not ready")
 	}
 	msg := err.Error()
-	for _, want := range []string{`cluster "lonely"`, "kube-apiserver " + Current + " not ready within 3s", "last 20 lines of " + filepath.Join(dir, "lonely-apiserver.log")} {
+	for _, want := range []string{`cluster "lonely"`, "kube-apiserver " + Current + " not ready within 10s", "last 20 lines of " + filepath.Join(dir, "lonely-apiserver.log")} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error %q does not contain %q", msg, want)
 		}
@@ -564,7 +564,7 @@ func TestFixturesLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, d := range []string{"common", "dev", "staging-eu", "prod-us"} {
+	for _, d := range []string{"common", "dev", "staging-eu", "prod-us", "prod-eu"} {
 		t.Run(d, func(t *testing.T) {
 			fx, err := LoadFixtures(filepath.Join(root, "testdata", "fleet", d))
 			if err != nil {

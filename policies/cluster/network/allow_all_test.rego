@@ -8,16 +8,16 @@ policy(ns, name, allow) := {"namespace": ns, "name": name, "policyTypes": ["Ingr
 test_allow_all_rules_fail if {
 	inp := fixtures.views({"network": {"policies": [policy("shop", "open", [
 		{"direction": "ingress", "rule": 0, "peer": 1, "reason": "all namespaces", "ports": true},
-		{"direction": "egress", "rule": 2, "peer": -1, "reason": "no peers", "ports": false},
+		{"direction": "egress", "rule": 2, "peer": -1, "reason": "anyone (the rule names no peers)", "ports": false},
 	])]}})
 	v := allow_all.violation with input as inp
 	fixtures.messages(v) == {
 		`NetworkPolicy shop/open allows ingress from all namespaces on some ports (ingress rule 0 peer 1)`,
-		`NetworkPolicy shop/open allows egress to no peers on every port (egress rule 2)`,
+		`NetworkPolicy shop/open allows egress to anyone (the rule names no peers) on every port (egress rule 2)`,
 	}
 }
 
 test_narrow_rules_pass if {
-	inp := fixtures.views({"network": {"policies": [policy("shop", "web", []), policy("kube-system", "dns", [{"direction": "ingress", "rule": 0, "peer": -1, "reason": "no peers", "ports": true}])]}})
+	inp := fixtures.views({"network": {"policies": [policy("shop", "web", []), policy("kube-system", "dns", [{"direction": "ingress", "rule": 0, "peer": -1, "reason": "anyone (the rule names no peers)", "ports": true}])]}})
 	count(allow_all.violation) == 0 with input as inp
 }

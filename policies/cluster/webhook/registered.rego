@@ -26,7 +26,7 @@ registered if {
 
 violation contains {
 	"msg": sprintf("no admission webhook configuration matching %q is registered: policies are not enforced at admission", [input.config.webhook.pattern]),
-	"resource": {"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingWebhookConfiguration", "name": input.config.webhook.name},
+	"resource": {"kind": "Cluster", "name": input.cluster.name},
 } if {
 	not "ValidatingWebhookConfiguration" in input.cluster.missingKinds
 	not registered

@@ -9,7 +9,7 @@ test_no_webhook_fails if {
 	v := registered.violation with input as fixtures.objects({"ValidatingWebhookConfiguration": [vwc("gatekeeper-validating-webhook-configuration")]})
 	v == {{
 		"msg": `no admission webhook configuration matching "^fleetguard(-webhook)?$" is registered: policies are not enforced at admission`,
-		"resource": {"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingWebhookConfiguration", "name": "fleetguard-webhook"},
+		"resource": {"kind": "Cluster", "name": "eu-prod"},
 	}}
 }
 
