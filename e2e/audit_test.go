@@ -134,7 +134,7 @@ var seededWeaknesses = []struct{ area, why, line string }{
 	{"Pod security", "web/debug mounts the node's root", "dev FG-POD-003 Pod web debug"},
 	{"Pod security", "monitoring/node-exporter uses host namespaces", "dev FG-POD-004 DaemonSet monitoring node-exporter"},
 	{"Pod security", "batch has no Pod Security enforce label", "dev FG-PSA-001 Namespace - batch"},
-	{"Webhook", "dev has no Fleetguard webhook", "dev FG-WH-001 ValidatingWebhookConfiguration - fleetguard-webhook"},
+	{"Webhook", "dev has no Fleetguard webhook", "dev FG-WH-001 Cluster - dev"},
 	{"Webhook", "staging-eu's webhook fails open where prod-us's fails closed", "staging-eu FG-WH-002 ValidatingWebhookConfiguration - fleetguard"},
 	{"Fleet", "prod-us is 3 minors behind prod-eu", "prod-us FG-FLEET-001 Cluster - prod-us"},
 	{"Fleet", "break-glass exists in prod-us only", "prod-eu FG-FLEET-002 ClusterRoleBinding - break-glass"},
