@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/fleetguard/fleetguard/engine"
+	"github.com/fleetguard/fleetguard/gatekeeper"
 	"github.com/fleetguard/fleetguard/snapshot"
 )
 
@@ -147,8 +148,17 @@ func (c *cluster) evaluate(ctx context.Context, eng *engine.Engine, opts Options
 			}
 		}
 	}
-	for _, obj := range s.All() {
-		in := &engine.ObjectInput{Object: obj, Cluster: info}
+	all := s.All()
+	// Referential Gatekeeper templates read the cluster's objects as
+	// data.inventory: built once per cluster, and only when one reads it.
+	var inv *gatekeeper.Inventory
+	if eng.UsesInventory() {
+		if inv, err = gatekeeper.Collect(all); err != nil {
+			c.errs = append(c.errs, engine.InputError{Cluster: s.Cluster.Name, Message: "Gatekeeper inventory: " + err.Error()})
+		}
+	}
+	for _, obj := range all {
+		in := &engine.ObjectInput{Object: obj, Cluster: info, EnforcementPoint: gatekeeper.PointAudit, Inventory: inv}
 		if md, ok := obj["metadata"].(map[string]any); ok {
 			if ns, _ := md["namespace"].(string); ns != "" {
 				in.Namespace = namespaces[ns]

@@ -61,15 +61,26 @@ done
 echo "policy set: $n templates, $n constraints in $work/bundle/gatekeeper"
 objects=$(grep -h -c '^kind:' -r "$corpus" | awk '{s+=$1} END {print s}')
 
-# best WALL RSS_KB for a command; exit codes 0 and 1 both count as a run.
+# best WALL RSS_KB for a command over RUNS good runs. Exit codes 0 and 1
+# (findings) both count, unless the run printed nothing but an error (gator
+# test exits 1 for errors too): such a run is reported and retried, up to
+# RUNS more times. stdin is /dev/null: gator test reads objects from stdin
+# when it is not a terminal, so an inherited pipe would feed it garbage.
 measure() {
-  local best="" rss=""
-  for _ in $(seq "$runs"); do
-    /usr/bin/time -f "%e %M" -o "$work/time" "$@" >"$work/out" 2>"$work/err" || [[ $? -le 1 ]] || { cat "$work/err" >&2; return 1; }
+  local best="" rss="" good=0 tries=0
+  while (( good < runs && tries < 2 * runs )); do
+    tries=$((tries + 1))
+    /usr/bin/time -f "%e %M" -o "$work/time" "$@" </dev/null >"$work/out" 2>"$work/err" || [[ $? -le 1 ]] || { cat "$work/err" >&2; return 1; }
+    if [[ ! -s "$work/out" ]] && grep -qv '^Command exited' "$work/err"; then
+      echo "run failed, not counted: $(grep -v '^Command exited' "$work/err" | head -1)" >&2
+      continue
+    fi
+    good=$((good + 1))
     read -r s kb < <(tail -1 "$work/time")
     if [[ -z "$best" ]] || awk -v a="$s" -v b="$best" 'BEGIN {exit !(a < b)}'; then best=$s; fi
     if [[ -z "$rss" || "$kb" -gt "$rss" ]]; then rss=$kb; fi
   done
+  (( good > 0 )) || { echo "no good run of $1" >&2; return 1; }
   echo "$best $rss"
 }
 
@@ -82,7 +93,14 @@ read -r ps_s ps_kb < <(measure bin/policy scan --bundle "$work/bundle" -o json="
 read -r gt_s gt_kb < <(measure "$bin/gator" test -f "$corpus" -f "$work/bundle/gatekeeper" -o json)
 cp "$work/out" "$work/gator-test.json"
 pf=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["findings"]))' "$work/policy-scan.json" 2>/dev/null || echo "?")
-gf=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1])) or []))' "$work/gator-test.json" 2>/dev/null || echo "?")
+# gator test also reviews the templates and constraints it was given as
+# objects (K8sRequiredLabels matches every kind): count those apart.
+read -r gf gself < <(python3 -c '
+import json, sys
+rs = json.load(open(sys.argv[1])) or []
+own = sum(1 for r in rs if (r.get("violatingObject") or {}).get("kind") == "ConstraintTemplate"
+          or (r.get("violatingObject") or {}).get("apiVersion", "").startswith("constraints.gatekeeper.sh/"))
+print(len(rs), own)' "$work/gator-test.json" 2>/dev/null || echo "? ?")
 row() { awk -v a="$2" -v ak="$3" -v b="$4" -v bk="$5" -v l="$1" 'BEGIN {printf "| %s | %.2f s, %.0f MiB | %.2f s, %.0f MiB | %.1fx | %.2f |\n", l, a, ak/1024, b, bk/1024, b/a, ak/bk}'; }
 echo
 echo "| run | policy | gator | speed-up | RSS ratio (policy/gator) |"
@@ -90,4 +108,4 @@ echo "|---|---|---|---|---|"
 row "verify testdata/gatekeeper/..." "$pv_s" "$pv_kb" "$gv_s" "$gv_kb"
 row "scan $objects objects, $n constraints" "$ps_s" "$ps_kb" "$gt_s" "$gt_kb"
 echo
-echo "findings: policy scan $pf, gator test $gf results"
+echo "findings: policy scan $pf; gator test $gf results, $gself of them on the policy files themselves"

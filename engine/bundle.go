@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -161,5 +162,34 @@ func finish(b *bundle.Bundle, fsys fs.FS, src string) (*Bundle, error) {
 		return nil, err
 	}
 	h.Write(data)
+	if err := hashGatekeeper(h, fsys); err != nil {
+		return nil, fmt.Errorf("bundle %s: %w", src, err)
+	}
 	return &Bundle{OPA: b, FS: fsys, Source: src, Digest: "sha256:" + hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+// hashGatekeeper adds every file under GatekeeperDir to the digest, in
+// lexical order with its path and length, so that changing a template or a
+// constraint changes the bundle digest. A bundle without the directory
+// adds nothing.
+func hashGatekeeper(h io.Writer, fsys fs.FS) error {
+	if fsys == nil {
+		return nil
+	}
+	err := fs.WalkDir(fsys, GatekeeperDir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		data, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", p, len(data))
+		_, err = h.Write(data)
+		return err
+	})
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
 }

@@ -17,6 +17,8 @@ import (
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
+
+	"github.com/fleetguard/fleetguard/gatekeeper"
 )
 
 // Version is the engine version recorded in provenance. Builds may set it
@@ -243,10 +245,16 @@ type ObjectVerdict struct {
 	Passed []string
 }
 
-// EvalObject evaluates every applicable object policy against one object.
-// The same call serves the webhook, the scan and the audit, so they agree.
-// It converts the input to OPA's value form once.
+// EvalObject evaluates every applicable object policy and Gatekeeper
+// constraint against one object. The same call serves the webhook, the scan
+// and the audit, so they agree for the same object and enforcement point.
+// It converts the object to OPA's value form once.
 func (e *Engine) EvalObject(ctx context.Context, in *ObjectInput) (ObjectVerdict, error) {
+	return e.evalObject(ctx, in, in.Inventory)
+}
+
+// evalObject is EvalObject with data.inventory given (Scan's default).
+func (e *Engine) evalObject(ctx context.Context, in *ObjectInput, inv *gatekeeper.Inventory) (ObjectVerdict, error) {
 	res := in.resource()
 	v := ObjectVerdict{Resource: res}
 	group, _, _ := strings.Cut(res.APIVersion, "/")
@@ -258,9 +266,21 @@ func (e *Engine) EvalObject(ctx context.Context, in *ObjectInput) (ObjectVerdict
 		return v, fmt.Errorf("preparing policies for kind %s: %w", res.Kind, err)
 	}
 	if len(q.policies) == 0 {
-		return v, e.evalConstraints(ctx, in, &v) // Gatekeeper hook
+		return v, e.evalConstraints(ctx, in, inv, nil, &v) // Gatekeeper hook
 	}
-	value, err := in.value()
+	// With constraints in the bundle, convert the object once for both
+	// (gatekeeper.Value reports when its form differs from ours).
+	var obj, gkObj ast.Value
+	if e.hasConstraints() {
+		gkv, plain, err := gatekeeper.Value(in.Object)
+		if err != nil {
+			return v, fmt.Errorf("%s: converting object for evaluation: %w", res, err)
+		}
+		if gkObj = gkv; plain {
+			obj = gkv
+		}
+	}
+	value, err := in.value(obj)
 	if err != nil {
 		return v, fmt.Errorf("%s: %w", res, err)
 	}
@@ -284,7 +304,7 @@ func (e *Engine) EvalObject(ctx context.Context, in *ObjectInput) (ObjectVerdict
 			v.Findings = append(v.Findings, f)
 		}
 	})
-	if err := e.evalConstraints(ctx, in, &v); err != nil { // Gatekeeper hook
+	if err := e.evalConstraints(ctx, in, inv, gkObj, &v); err != nil { // Gatekeeper hook
 		return v, err
 	}
 	sort.SliceStable(v.Findings, func(i, j int) bool {
@@ -342,7 +362,7 @@ func violationParts(raw any) (string, map[string]any) {
 // the verdicts into a Result, in input order. Objects that fail to evaluate
 // are recorded as input errors; the rest of the scan goes on.
 func (e *Engine) Scan(ctx context.Context, objs []*ObjectInput) *Result {
-	ctx = e.scanContext(ctx, objs) // Gatekeeper hook: data.inventory holds the scanned objects
+	inv := e.scanInventory(objs) // Gatekeeper hook: data.inventory holds the scanned objects
 	verdicts := make([]ObjectVerdict, len(objs))
 	errs := make([]error, len(objs))
 	workers := runtime.GOMAXPROCS(0)
@@ -353,7 +373,12 @@ func (e *Engine) Scan(ctx context.Context, objs []*ObjectInput) *Result {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				verdicts[i], errs[i] = e.EvalObject(ctx, objs[i])
+				in := objs[i]
+				if in.Inventory != nil {
+					verdicts[i], errs[i] = e.evalObject(ctx, in, in.Inventory)
+				} else {
+					verdicts[i], errs[i] = e.evalObject(ctx, in, inv)
+				}
 			}
 		}()
 	}

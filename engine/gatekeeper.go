@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/open-policy-agent/opa/v1/ast"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/fleetguard/fleetguard/gatekeeper"
@@ -179,41 +180,15 @@ func (cs *constraintSet) filter(include, skip map[string]bool) *constraintSet {
 	return out
 }
 
-// GatekeeperOptions says how constraints evaluate one object: at which
-// enforcement point, and with which data.inventory.
-type GatekeeperOptions struct {
-	// Point is gatekeeper.PointScan, PointAudit or PointWebhook. Empty means
-	// the webhook when the input has an admission operation, else the scan.
-	Point string
-	// Inventory is data.inventory; nil means empty (or, in Scan, the
-	// scanned objects).
-	Inventory *gatekeeper.Inventory
-}
-
-type gatekeeperOptionsKey struct{}
-
-// WithGatekeeper returns a context under which EvalObject and Scan evaluate
-// constraints with these options. The audit sets PointAudit and the
-// cluster's inventory; the webhook sets its cached inventory.
-func WithGatekeeper(ctx context.Context, o GatekeeperOptions) context.Context {
-	return context.WithValue(ctx, gatekeeperOptionsKey{}, o)
-}
-
-func gatekeeperOptionsFrom(ctx context.Context) (GatekeeperOptions, bool) {
-	o, ok := ctx.Value(gatekeeperOptionsKey{}).(GatekeeperOptions)
-	return o, ok
-}
-
 // evalConstraints reviews one object against every constraint and appends
 // findings and passes to v. A constraint that matches and finds nothing is
 // a pass, as for our own policies.
-func (e *Engine) evalConstraints(ctx context.Context, in *ObjectInput, v *ObjectVerdict) error {
-	cs := e.constraints
-	if cs == nil || len(cs.constraints) == 0 {
+func (e *Engine) evalConstraints(ctx context.Context, in *ObjectInput, inv *gatekeeper.Inventory, obj ast.Value, v *ObjectVerdict) error {
+	if !e.hasConstraints() {
 		return nil
 	}
-	o, _ := gatekeeperOptionsFrom(ctx)
-	point := o.Point
+	cs := e.constraints
+	point := in.EnforcementPoint
 	if point == "" {
 		point = gatekeeper.PointScan
 		if in.Operation != "" {
@@ -222,7 +197,7 @@ func (e *Engine) evalConstraints(ctx context.Context, in *ObjectInput, v *Object
 	}
 	r := &gatekeeper.Review{
 		Object: in.Object, OldObject: in.OldObject, Operation: in.Operation, UserInfo: in.UserInfo,
-		Namespace: in.Namespace, Point: point, Inventory: o.Inventory,
+		Namespace: in.Namespace, Point: point, Inventory: inv, ObjectValue: obj,
 	}
 	if in.Operation == "DELETE" && in.OldObject == nil {
 		r.OldObject = in.Object // the webhook may hand the deleted object as Object
@@ -266,35 +241,32 @@ func (cs *constraintSet) policyOf(c *gatekeeper.Constraint) *Policy {
 	return &Policy{ID: c.ID(), Title: c.Template.Title, Severity: DefaultConstraintSeverity, Scope: "object"}
 }
 
-// scanContext gives a scan its data.inventory: the scanned objects, unless
-// the caller set an inventory with WithGatekeeper. Objects the inventory
-// cannot hold (no kind or name) are left out of it, not of the scan.
-func (e *Engine) scanContext(ctx context.Context, objs []*ObjectInput) context.Context {
-	if e.constraints == nil || len(e.constraints.constraints) == 0 {
-		return ctx
+// hasConstraints reports whether the engine evaluates any constraint.
+func (e *Engine) hasConstraints() bool {
+	return e.constraints != nil && len(e.constraints.constraints) > 0
+}
+
+// UsesInventory reports whether any constraint's template reads
+// data.inventory, so callers build an inventory (ObjectInput.Inventory)
+// only when a template reads it.
+func (e *Engine) UsesInventory() bool {
+	return e.hasConstraints() && e.constraints.usesInventory()
+}
+
+// scanInventory gives a scan its default data.inventory: the scanned
+// objects, when a template reads it. Objects the inventory cannot hold (no
+// kind or name) are left out of it, not of the scan.
+func (e *Engine) scanInventory(objs []*ObjectInput) *gatekeeper.Inventory {
+	if !e.UsesInventory() {
+		return nil
 	}
-	o, _ := gatekeeperOptionsFrom(ctx)
-	if o.Inventory != nil || !e.constraints.usesInventory() {
-		return ctx
+	list := make([]map[string]any, len(objs))
+	for i, in := range objs {
+		list[i] = in.Object
 	}
-	list := make([]map[string]any, 0, len(objs))
-	for _, in := range objs {
-		md, _ := in.Object["metadata"].(map[string]any)
-		if name, _ := md["name"].(string); name == "" {
-			continue
-		}
-		if k, _ := in.Object["kind"].(string); k == "" {
-			continue
-		}
-		if a, _ := in.Object["apiVersion"].(string); a == "" {
-			continue
-		}
-		list = append(list, in.Object)
-	}
-	inv, err := gatekeeper.NewInventory(list)
+	inv, err := gatekeeper.Collect(list)
 	if err != nil {
-		return ctx
+		return nil
 	}
-	o.Inventory = inv
-	return WithGatekeeper(ctx, o)
+	return inv
 }

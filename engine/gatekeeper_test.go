@@ -142,9 +142,8 @@ func TestGatekeeperEnforcementPoints(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			in := *shop
-			in.Operation = tt.op
-			ctx := engine.WithGatekeeper(context.Background(), engine.GatekeeperOptions{Point: tt.point, Inventory: inv})
-			v, err := e.EvalObject(ctx, &in)
+			in.Operation, in.EnforcementPoint, in.Inventory = tt.op, tt.point, inv
+			v, err := e.EvalObject(context.Background(), &in)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -260,4 +259,172 @@ func BenchmarkGatekeeperScan(b *testing.B) {
 		e.Scan(context.Background(), ins)
 	}
 	b.ReportMetric(float64(len(ins)*b.N)/b.Elapsed().Seconds(), "objects/s")
+}
+
+// copyDir copies a directory tree for tests that modify a bundle.
+func copyDir(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestGatekeeperBundleDigest(t *testing.T) {
+	ctx := context.Background()
+	base, err := engine.LoadBundle(ctx, gkBundle, engine.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		change func(t *testing.T, dir string)
+		same   bool
+	}{
+		{"unchanged copy", func(*testing.T, string) {}, true},
+		{"constraint parameter changed", func(t *testing.T, dir string) {
+			editFile(t, filepath.Join(dir, "gatekeeper/constraints/constraints.yaml"), "key: owner}", "key: owners}")
+		}, false},
+		{"template Rego changed", func(t *testing.T, dir string) {
+			editFile(t, filepath.Join(dir, "gatekeeper/templates/k8srequiredlabels.yaml"), "you must provide labels", "labels are required")
+		}, false},
+		{"file added under gatekeeper/", func(t *testing.T, dir string) {
+			if err := os.WriteFile(filepath.Join(dir, "gatekeeper/constraints/extra.yaml"), []byte("# nothing\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, false},
+		{"gatekeeper/ removed", func(t *testing.T, dir string) {
+			if err := os.RemoveAll(filepath.Join(dir, "gatekeeper")); err != nil {
+				t.Fatal(err)
+			}
+		}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			copyDir(t, gkBundle, dir)
+			tt.change(t, dir)
+			b, err := engine.LoadBundle(ctx, dir, engine.LoadOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if same := b.Digest == base.Digest; same != tt.same {
+				t.Errorf("digest %s vs base %s: same = %v, want %v", b.Digest, base.Digest, same, tt.same)
+			}
+		})
+	}
+}
+
+func editFile(t *testing.T, path, old, new string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), old) {
+		t.Fatalf("%s does not contain %q", path, old)
+	}
+	if err := os.WriteFile(path, []byte(strings.Replace(string(data), old, new, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestGatekeeperSharedObjectValue checks that a bundle with both our own
+// policies and constraints converts each object once for both, yet each
+// sees its own form: integers of a million or more reach templates as
+// floats, as under Gatekeeper, and our policies as integers.
+func TestGatekeeperSharedObjectValue(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"replicas.rego": `# METADATA
+# title: Replicas
+# description: Reports replicas.
+# custom:
+#   id: T-REP-001
+#   severity: low
+#   scope: object
+#   kinds: [apps/Deployment]
+#   controls:
+#     cis-k8s-v1.10: ["5.7.4"]
+#   remediation: Nothing to do here.
+package t.replicas
+
+violation contains {"msg": sprintf("ours %v", [input.object.spec.replicas])} if input.object.spec.replicas > 0
+`,
+		"gatekeeper/t.yaml": `apiVersion: templates.gatekeeper.sh/v1
+kind: ConstraintTemplate
+metadata:
+  name: k8sreplicas
+spec:
+  crd:
+    spec:
+      names:
+        kind: K8sReplicas
+  targets:
+    - target: admission.k8s.gatekeeper.sh
+      rego: |
+        package k8sreplicas
+        violation[{"msg": msg}] {
+          msg := sprintf("theirs %v", [input.review.object.spec.replicas])
+        }
+---
+apiVersion: constraints.gatekeeper.sh/v1beta1
+kind: K8sReplicas
+metadata:
+  name: all
+`,
+	}
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e, err := engine.New(context.Background(), engine.WithBundleSource(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		replicas int64
+		want     string
+	}{
+		{3, "ours 3|theirs 3"},
+		{2000000, "ours 2000000|theirs 2e+06"},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.replicas), func(t *testing.T) {
+			v, err := e.EvalObject(context.Background(), &engine.ObjectInput{Object: map[string]any{
+				"apiVersion": "apps/v1", "kind": "Deployment",
+				"metadata": map[string]any{"name": "d", "namespace": "shop"},
+				"spec":     map[string]any{"replicas": tt.replicas},
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, f := range v.Findings {
+				got = append(got, f.Message)
+			}
+			sort.Strings(got)
+			if strings.Join(got, "|") != tt.want {
+				t.Errorf("messages = %q, want %s", got, tt.want)
+			}
+		})
+	}
 }

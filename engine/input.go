@@ -5,6 +5,7 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
+	"github.com/fleetguard/fleetguard/gatekeeper"
 	"github.com/fleetguard/fleetguard/snapshot"
 )
 
@@ -24,6 +25,15 @@ type ObjectInput struct {
 	Namespace map[string]any // the object's Namespace object, when known
 	Cluster   Cluster
 	Source    *Source // where a scanned object was read; not visible to policies
+	// EnforcementPoint is the Gatekeeper enforcement point constraints are
+	// evaluated at (gatekeeper.PointScan, PointAudit or PointWebhook; it
+	// picks scopedEnforcementActions). Empty means the webhook point when
+	// Operation is set, else the scan point.
+	EnforcementPoint string
+	// Inventory is data.inventory for referential Gatekeeper templates: the
+	// audit sets the cluster's objects, Scan the scanned objects when nil.
+	// nil means empty. It is shared, never modified.
+	Inventory *gatekeeper.Inventory
 }
 
 func (in *ObjectInput) resource() Resource {
@@ -43,12 +53,15 @@ func (in *ObjectInput) resource() Resource {
 }
 
 // value builds the policy input (see policies/README.md) as an OPA value.
-// The object is converted once; the derived pod spec and containers share
-// its converted subtrees instead of converting them again.
-func (in *ObjectInput) value() (ast.Value, error) {
-	obj, err := ast.InterfaceToValue(in.Object)
-	if err != nil {
-		return nil, fmt.Errorf("converting object for evaluation: %w", err)
+// The object is converted once (obj, when not nil, is that conversion
+// already made); the derived pod spec and containers share its converted
+// subtrees instead of converting them again.
+func (in *ObjectInput) value(obj ast.Value) (ast.Value, error) {
+	if obj == nil {
+		var err error
+		if obj, err = ast.InterfaceToValue(in.Object); err != nil {
+			return nil, fmt.Errorf("converting object for evaluation: %w", err)
+		}
 	}
 	doc := ast.NewObject(
 		ast.Item(ast.InternedTerm("object"), ast.NewTerm(obj)),

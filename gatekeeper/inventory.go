@@ -67,6 +67,24 @@ func NewInventory(objs []map[string]any) (*Inventory, error) {
 	return inv, nil
 }
 
+// Collect builds an inventory from the objects that have apiVersion, kind
+// and metadata.name, skipping the others (a scan's or a snapshot's objects,
+// where such objects are reported elsewhere). It errors only on a Namespace
+// object that cannot be read.
+func Collect(objs []map[string]any) (*Inventory, error) {
+	keep := make([]map[string]any, 0, len(objs))
+	for _, o := range objs {
+		md, _ := o["metadata"].(map[string]any)
+		name, _ := md["name"].(string)
+		kind, _ := o["kind"].(string)
+		apiVersion, _ := o["apiVersion"].(string)
+		if name != "" && kind != "" && apiVersion != "" {
+			keep = append(keep, o)
+		}
+	}
+	return NewInventory(keep)
+}
+
 func child(m map[string]any, key string) map[string]any {
 	c, ok := m[key].(map[string]any)
 	if !ok {

@@ -1,8 +1,10 @@
 // Package gatekeeper runs Gatekeeper ConstraintTemplates and Constraints
-// unchanged: templates compile through the constraint framework's Rego
-// driver (github.com/open-policy-agent/frameworks/constraint), constraints
-// match objects with Gatekeeper's own match package, and data.inventory is
-// filled in Gatekeeper's layout. It also runs gator Suite files (Verify).
+// unchanged: the constraint framework's client
+// (github.com/open-policy-agent/frameworks/constraint) validates them, our
+// Rego driver (rego.go) compiles each template as the framework's Rego
+// driver does and evaluates it with a prepared query, constraints match
+// objects with Gatekeeper's own match package, and data.inventory is filled
+// in Gatekeeper's layout. It also runs gator Suite files (Verify).
 //
 // A Set compiles each template once. Reviews are safe for concurrent use;
 // each review carries its own enforcement point and inventory, so the scan,
@@ -24,13 +26,11 @@ import (
 	templatesv1alpha1 "github.com/open-policy-agent/frameworks/constraint/pkg/apis/templates/v1alpha1"
 	templatesv1beta1 "github.com/open-policy-agent/frameworks/constraint/pkg/apis/templates/v1beta1"
 	"github.com/open-policy-agent/frameworks/constraint/pkg/client"
-	regodriver "github.com/open-policy-agent/frameworks/constraint/pkg/client/drivers/rego"
 	"github.com/open-policy-agent/frameworks/constraint/pkg/core/templates"
-	"github.com/open-policy-agent/frameworks/constraint/pkg/types"
 	"github.com/open-policy-agent/gatekeeper/v3/pkg/mutation/match"
 	mutationtypes "github.com/open-policy-agent/gatekeeper/v3/pkg/mutation/types"
 	"github.com/open-policy-agent/gatekeeper/v3/pkg/target"
-	"github.com/open-policy-agent/opa/v1/storage"
+	"github.com/open-policy-agent/opa/v1/ast"
 	yamlv3 "go.yaml.in/yaml/v3"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -257,6 +257,7 @@ type Constraint struct {
 	Severity string
 	Template *Template
 	obj      *unstructured.Unstructured
+	params   *ast.Term // spec.parameters, as input.parameters
 	match    *match.Match
 	scoped   map[string][]string // enforcement point -> actions, when Action is scoped
 }
@@ -319,7 +320,7 @@ func (c *Constraint) ActionFor(point string) string {
 // reviews of the same constraints.
 type Set struct {
 	client *client.Client
-	driver *regodriver.Driver
+	driver *driver
 
 	mu        sync.RWMutex
 	templates map[string]*Template // by kind
@@ -327,13 +328,12 @@ type Set struct {
 
 var allPoints = []string{PointScan, PointAudit, PointWebhook}
 
-// NewSet returns an empty Set with the Rego driver and Gatekeeper's
-// Kubernetes validation target.
+// NewSet returns an empty Set with Gatekeeper's Kubernetes validation
+// target. The frameworks client validates templates and constraints; its
+// Rego driver is ours (rego.go), which compiles each template once into a
+// prepared query.
 func NewSet() (*Set, error) {
-	d, err := regodriver.New(regodriver.Storage(map[string]storage.Store{target.Name: newRoutedStore()}))
-	if err != nil {
-		return nil, fmt.Errorf("creating Rego driver: %w", err)
-	}
+	d := newDriver()
 	c, err := client.NewClient(client.Targets(&target.K8sValidationTarget{}), client.Driver(d), client.EnforcementPoints(allPoints...))
 	if err != nil {
 		return nil, fmt.Errorf("creating constraint client: %w", err)
@@ -373,6 +373,12 @@ func (s *Set) AddConstraint(ctx context.Context, d Doc) (*Constraint, error) {
 		return nil, fmt.Errorf("%s: %w", where, err)
 	}
 	c := &Constraint{Kind: u.GetKind(), Name: u.GetName(), File: d.File, Line: firstContentLine(d), Template: t, obj: u}
+	params, err := paramsOf(u)
+	if err != nil {
+		s.client.RemoveConstraint(ctx, u)
+		return nil, fmt.Errorf("%s: %w", where, err)
+	}
+	c.params = params
 	c.Severity = u.GetAnnotations()[SeverityAnnotation]
 	action, _, _ := unstructured.NestedString(u.Object, "spec", "enforcementAction")
 	if action == "" {
@@ -446,9 +452,14 @@ type Review struct {
 	// Request, when set, is a whole AdmissionRequest (from an AdmissionReview)
 	// and the fields above are ignored.
 	Request map[string]any
-	// Namespace is the object's Namespace, for namespaceSelector. When nil it
-	// is looked up in the inventory.
+	// Namespace is the object's Namespace, for namespaceSelector and, at the
+	// audit and webhook points, input.review.namespaceObject (as Gatekeeper
+	// gives it there; gator gives null). When nil it is looked up in the
+	// inventory for matching.
 	Namespace map[string]any
+	// ObjectValue, when set, is Object already converted by Value; it saves
+	// converting the object again.
+	ObjectValue ast.Value
 	// Point is the enforcement point; empty means PointScan.
 	Point string
 	// Inventory is data.inventory for this review; nil means empty.
@@ -493,8 +504,7 @@ func (s *Set) Review(ctx context.Context, r *Review, cs []*Constraint) ([]Outcom
 	}
 	op, _ := req["operation"].(string)
 	var outs []Outcome
-	var query []*unstructured.Unstructured
-	index := map[string]int{}
+	var matched []int // indexes into outs of constraints to evaluate
 	for _, c := range cs {
 		action := c.ActionFor(point)
 		if action == "" {
@@ -512,45 +522,61 @@ func (s *Set) Review(ctx context.Context, r *Review, cs []*Constraint) ([]Outcom
 		if !ok {
 			continue
 		}
-		index[c.ID()] = len(outs)
+		matched = append(matched, len(outs))
 		outs = append(outs, Outcome{Constraint: c, Action: action})
-		query = append(query, c.obj)
 	}
-	if len(query) == 0 {
+	if len(matched) == 0 {
 		return outs, nil
+	}
+	review, err := r.value(req, point)
+	if err != nil {
+		return nil, err
 	}
 	if InventoryFrom(ctx) != r.Inventory {
 		ctx = WithInventory(ctx, r.Inventory)
 	}
-	qr, err := s.driver.Query(ctx, target.Name, query, req)
-	if err != nil {
-		return nil, fmt.Errorf("evaluating constraints: %w", err)
-	}
-	if qr == nil {
-		return outs, nil
-	}
-	for _, res := range qr.Results {
-		i, ok := index[resultKey(res)]
-		if !ok {
-			continue
+	for _, i := range matched {
+		c := outs[i].Constraint
+		p := s.driver.program(c.Kind)
+		if p == nil {
+			return nil, fmt.Errorf("missing ConstraintTemplate for kind %s", c.Kind)
 		}
-		v := Violation{Msg: res.Msg}
-		if d, ok := res.Metadata["details"].(map[string]any); ok {
-			v.Details = d
+		vs, err := p.eval(ctx, review, c.params)
+		if err != nil {
+			return nil, fmt.Errorf("evaluating constraint %s: %w", c.ID(), err)
 		}
-		outs[i].Violations = append(outs[i].Violations, v)
-	}
-	for i := range outs {
-		sort.SliceStable(outs[i].Violations, func(a, b int) bool { return outs[i].Violations[a].Msg < outs[i].Violations[b].Msg })
+		sort.SliceStable(vs, func(a, b int) bool { return vs[a].Msg < vs[b].Msg })
+		outs[i].Violations = vs
 	}
 	return outs, nil
 }
 
-func resultKey(r *types.Result) string {
-	if r.Constraint == nil {
-		return ""
+// value builds input.review as Gatekeeper's driver gives it to templates:
+// the AdmissionRequest as JSON (see Value), with namespaceObject, which
+// Gatekeeper's audit and webhook fill with the object's Namespace and gator
+// leaves null. The object's value is r.ObjectValue when the caller has it.
+func (r *Review) value(req map[string]any, point string) (*ast.Term, error) {
+	o := ast.NewObject()
+	for k, x := range req {
+		var v ast.Value
+		var err error
+		if k == "object" && r.Request == nil && r.ObjectValue != nil && r.Operation != "DELETE" {
+			v = r.ObjectValue
+		} else if v, _, err = Value(x); err != nil {
+			return nil, fmt.Errorf("converting review %s: %w", k, err)
+		}
+		o.Insert(ast.StringTerm(k), ast.NewTerm(v))
 	}
-	return r.Constraint.GetKind() + "/" + r.Constraint.GetName()
+	nsObj := ast.NullTerm()
+	if r.Namespace != nil && (point == PointAudit || point == PointWebhook) {
+		v, _, err := Value(r.Namespace)
+		if err != nil {
+			return nil, fmt.Errorf("converting the namespace object: %w", err)
+		}
+		nsObj = ast.NewTerm(v)
+	}
+	o.Insert(ast.StringTerm("namespaceObject"), nsObj)
+	return ast.NewTerm(o), nil
 }
 
 func matchesOperation(t *templates.ConstraintTemplate, op string) bool {

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/fleetguard/fleetguard/engine"
+	"github.com/fleetguard/fleetguard/gatekeeper"
 )
 
 // Loaded is one compiled bundle in service.
@@ -317,6 +318,6 @@ func warm(ctx context.Context, eng *engine.Engine) {
 	for _, k := range warmKinds {
 		_, _ = eng.EvalObject(ctx, &engine.ObjectInput{Object: map[string]any{
 			"apiVersion": k[0], "kind": k[1], "metadata": map[string]any{"name": "warm-up", "namespace": "warm-up"},
-		}})
+		}, EnforcementPoint: gatekeeper.PointWebhook})
 	}
 }

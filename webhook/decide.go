@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/fleetguard/fleetguard/engine"
+	"github.com/fleetguard/fleetguard/gatekeeper"
 )
 
 // Decisions, as counted in metrics and written to the decision log.
@@ -86,6 +87,9 @@ func (s *Server) review(ctx context.Context, req *Request) Verdict {
 		UserInfo:  userInfo(req.UserInfo),
 		Namespace: ns,
 		Cluster:   s.cfg.Cluster,
+		// Gatekeeper's validation point; no inventory cache yet, so
+		// referential templates see an empty data.inventory.
+		EnforcementPoint: gatekeeper.PointWebhook,
 	}
 	if in.Object == nil { // DELETE: policies see the object being deleted
 		in.Object = req.OldObject

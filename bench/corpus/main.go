@@ -13,6 +13,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/fleetguard/fleetguard/bench/corpus/shapes"
 )
 
 func main() {
@@ -36,9 +38,7 @@ func write(dir string, n, perFile int, bad float64, seed uint64) error {
 		return err
 	}
 	r := rand.New(rand.NewPCG(seed, seed))
-	gens := []func(r *rand.Rand, i int, ns string, bad bool) string{
-		deployment, deployment, statefulSet, pod, service, role, roleBinding, networkPolicy, serviceAccount,
-	}
+	gens := shapes.Scan
 	var docs []string
 	file := 0
 	flush := func() error {
@@ -61,156 +61,4 @@ func write(dir string, n, perFile int, bad float64, seed uint64) error {
 		}
 	}
 	return flush()
-}
-
-var images = []string{"nginx:1.27.3", "redis:7.4", "ghcr.io/acme/api:2.3.1", "registry.acme.io:5000/payments/worker:v41",
-	"postgres@sha256:4a5f2e2a0c5cbd4ea9b9d0c3c4e3bd3a7b3e2f1d0c9b8a7f6e5d4c3b2a190807"}
-
-func container(r *rand.Rand, name string, bad bool) string {
-	img := images[r.IntN(len(images))]
-	sc := `        securityContext:
-          runAsNonRoot: true
-          allowPrivilegeEscalation: false
-          readOnlyRootFilesystem: true
-          capabilities: {drop: [ALL]}
-          seccompProfile: {type: RuntimeDefault}
-        resources:
-          requests: {cpu: 100m, memory: 128Mi}
-          limits: {cpu: 500m, memory: 256Mi}
-`
-	if bad {
-		switch r.IntN(4) {
-		case 0:
-			sc = "        securityContext:\n          privileged: true\n"
-		case 1:
-			img = "nginx:latest"
-		case 2:
-			sc = "        securityContext:\n          capabilities: {add: [NET_ADMIN, SYS_ADMIN]}\n"
-		default:
-			img = "busybox"
-		}
-	}
-	return fmt.Sprintf(`      - name: %s
-        image: %s
-        ports:
-        - containerPort: 8080
-        env:
-        - name: LOG_LEVEL
-          value: info
-        - name: DB_PASSWORD
-          valueFrom:
-            secretKeyRef: {name: db, key: password}
-%s`, name, img, sc)
-}
-
-func podSpec(r *rand.Rand, bad bool, indent string) string {
-	s := "      automountServiceAccountToken: false\n      containers:\n" + container(r, "app", bad) + container(r, "sidecar", false)
-	if bad && r.IntN(3) == 0 {
-		s += "      hostNetwork: true\n      volumes:\n      - name: root\n        hostPath: {path: /}\n"
-	}
-	if indent == "" {
-		return s
-	}
-	var b strings.Builder
-	for _, l := range strings.SplitAfter(s, "\n") {
-		if l != "" {
-			b.WriteString(indent + l)
-		}
-	}
-	return b.String()
-}
-
-func deployment(r *rand.Rand, i int, ns string, bad bool) string {
-	return fmt.Sprintf(`apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web-%d
-  namespace: %s
-  labels: {app: web-%d, tier: frontend}
-spec:
-  replicas: 3
-  selector:
-    matchLabels: {app: web-%d}
-  template:
-    metadata:
-      labels: {app: web-%d, tier: frontend}
-    spec:
-%s`, i, ns, i, i, i, podSpec(r, bad, "  "))
-}
-
-func statefulSet(r *rand.Rand, i int, ns string, bad bool) string {
-	return fmt.Sprintf(`apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: db-%d
-  namespace: %s
-spec:
-  serviceName: db-%d
-  selector:
-    matchLabels: {app: db-%d}
-  template:
-    metadata:
-      labels: {app: db-%d}
-    spec:
-%s`, i, ns, i, i, i, podSpec(r, bad, "  "))
-}
-
-func pod(r *rand.Rand, i int, ns string, bad bool) string {
-	spec := podSpec(r, bad, "")
-	var b strings.Builder
-	for _, l := range strings.SplitAfter(spec, "\n") {
-		if l != "" {
-			b.WriteString(strings.TrimPrefix(l, "    "))
-		}
-	}
-	return fmt.Sprintf("apiVersion: v1\nkind: Pod\nmetadata:\n  name: job-%d\n  namespace: %s\n  labels: {app: job-%d}\nspec:\n%s", i, ns, i, b.String())
-}
-
-func service(_ *rand.Rand, i int, ns string, _ bool) string {
-	return fmt.Sprintf("apiVersion: v1\nkind: Service\nmetadata:\n  name: svc-%d\n  namespace: %s\nspec:\n  selector: {app: web-%d}\n  ports:\n  - port: 80\n    targetPort: 8080\n", i, ns, i-4)
-}
-
-func role(_ *rand.Rand, i int, ns string, bad bool) string {
-	rules := "- apiGroups: [\"\"]\n  resources: [configmaps]\n  verbs: [get, list, watch]\n"
-	if bad {
-		rules = "- apiGroups: [\"*\"]\n  resources: [\"*\"]\n  verbs: [\"*\"]\n"
-	}
-	kind, nsLine := "Role", "  namespace: "+ns+"\n"
-	if i%5 == 0 {
-		kind, nsLine = "ClusterRole", ""
-	}
-	return fmt.Sprintf("apiVersion: rbac.authorization.k8s.io/v1\nkind: %s\nmetadata:\n  name: reader-%d\n%srules:\n%s", kind, i, nsLine, rules)
-}
-
-func roleBinding(_ *rand.Rand, i int, ns string, bad bool) string {
-	ref := fmt.Sprintf("Role\n  name: reader-%d", i-1)
-	if bad {
-		ref = "ClusterRole\n  name: cluster-admin"
-	}
-	return fmt.Sprintf(`apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata:
-  name: binding-%d
-  namespace: %s
-subjects:
-- kind: ServiceAccount
-  name: sa-%d
-  namespace: %s
-- kind: User
-  name: dev-%d@example.com
-roleRef:
-  apiGroup: rbac.authorization.k8s.io
-  kind: %s
-`, i, ns, i, ns, i, ref)
-}
-
-func networkPolicy(_ *rand.Rand, i int, ns string, bad bool) string {
-	if bad {
-		return fmt.Sprintf("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: allow-all-%d\n  namespace: %s\nspec:\n  podSelector: {}\n  ingress:\n  - {}\n", i, ns)
-	}
-	return fmt.Sprintf("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny-%d\n  namespace: %s\nspec:\n  podSelector: {}\n  policyTypes: [Ingress, Egress]\n", i, ns)
-}
-
-func serviceAccount(_ *rand.Rand, i int, ns string, _ bool) string {
-	return fmt.Sprintf("apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: sa-%d\n  namespace: %s\nautomountServiceAccountToken: false\n", i, ns)
 }
