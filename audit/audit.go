@@ -27,6 +27,9 @@ type Options struct {
 	Now func() time.Time
 	// Workers bounds how many clusters are evaluated at once (default GOMAXPROCS).
 	Workers int
+	// KeepPasses records every passing resource in Result.Passes (for JUnit
+	// or OpenReports pass entries); by default only PassCounts are kept.
+	KeepPasses bool
 	// Progress, when set, is called as each cluster changes state
 	// ("evaluating", "done", "failed").
 	Progress func(cluster, state string)
@@ -101,6 +104,8 @@ func Run(ctx context.Context, eng *engine.Engine, snaps []*snapshot.Snapshot, op
 	}
 
 	r := eng.NewResult()
+	// A fleet has millions of passing checks: count them, do not list them.
+	r.OmitPasses = !opts.KeepPasses
 	r.Provenance.Time = opts.Now().UTC()
 	r.Provenance.SnapshotDigests = map[string]string{}
 	labels := map[string]map[string]string{}

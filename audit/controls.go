@@ -83,17 +83,19 @@ func scoreControls(r *engine.Result, frameworks any) {
 			t.failed++
 		}
 	}
-	for _, p := range r.Passes {
-		if p.Cluster != "" {
-			t := get(p.Cluster, p.PolicyID)
-			t.evaluated++
-			t.passed++
-			continue
-		}
-		for _, c := range reachable { // a fleet policy that passed holds in every cluster
-			t := get(c, p.PolicyID)
-			t.evaluated++
-			t.passed++
+	for cluster, byPolicy := range passCounts(r) {
+		for id, n := range byPolicy {
+			if cluster != "" {
+				t := get(cluster, id)
+				t.evaluated += n
+				t.passed += n
+				continue
+			}
+			for _, c := range reachable { // a fleet policy that passed holds in every cluster
+				t := get(c, id)
+				t.evaluated += n
+				t.passed += n
+			}
 		}
 	}
 	// A fleet policy that failed was still evaluated in the clusters it does not name.
@@ -260,4 +262,20 @@ func dedupeIDs(ids []string) []string {
 	out := append([]string(nil), ids...)
 	sort.Strings(out)
 	return dedupe(out)
+}
+
+// passCounts returns the Result's pass counts, from PassCounts or, for a
+// Result built by hand, from its Pass records.
+func passCounts(r *engine.Result) map[string]map[string]int {
+	if r.PassCounts != nil {
+		return r.PassCounts
+	}
+	out := map[string]map[string]int{}
+	for _, p := range r.Passes {
+		if out[p.Cluster] == nil {
+			out[p.Cluster] = map[string]int{}
+		}
+		out[p.Cluster][p.PolicyID]++
+	}
+	return out
 }

@@ -1,13 +1,21 @@
 package audit
 
 import (
+	"bytes"
 	"crypto/sha256"
+	"encoding"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"reflect"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/fleetguard/fleetguard/snapshot"
 )
@@ -35,8 +43,10 @@ var workloadKinds = []string{"Pod", "PodTemplate", "Deployment", "StatefulSet", 
 // clusterInput builds the cluster-scope policy input (policies/README.md,
 // "Cluster scope"): the cluster's identity and state, the raw snapshot, the
 // derived views, the workloads' service-account facts and the audit config.
-// It shares the snapshot's objects; nothing is copied or modified.
-func clusterInput(s *snapshot.Snapshot, v *snapshot.Views, opts Options) map[string]any {
+// It reads the snapshot and views and never modifies them. The input is
+// returned already converted to an OPA value (see value), or as Go values
+// when that fails, for the engine to convert and report the error.
+func clusterInput(s *snapshot.Snapshot, v *snapshot.Views, opts Options) any {
 	var server any
 	if s.ServerVersion != nil {
 		server = map[string]any{"gitVersion": s.ServerVersion.GitVersion, "major": s.ServerVersion.Major, "minor": s.ServerVersion.Minor}
@@ -45,7 +55,7 @@ func clusterInput(s *snapshot.Snapshot, v *snapshot.Views, opts Options) map[str
 	if objects == nil {
 		objects = map[string][]map[string]any{}
 	}
-	return map[string]any{
+	return converted(map[string]any{
 		"cluster": map[string]any{
 			"name":          s.Cluster.Name,
 			"context":       s.Cluster.Context,
@@ -62,7 +72,15 @@ func clusterInput(s *snapshot.Snapshot, v *snapshot.Views, opts Options) map[str
 		"views":     v,
 		"workloads": workloads(s),
 		"config":    config(opts),
+	})
+}
+
+// converted is in as an OPA value, or in itself if value fails.
+func converted(in map[string]any) any {
+	if v, err := value(in); err == nil {
+		return v
 	}
+	return in
 }
 
 func config(opts Options) map[string]any {
@@ -127,7 +145,8 @@ func workloads(s *snapshot.Snapshot) []map[string]any {
 // "Fleet scope"): one summary per reachable cluster, computed in Go so that
 // fleet policies compare small documents rather than whole snapshots.
 // A summary field is null when the kinds it is built from could not be read.
-func fleetInput(cs []*cluster, opts Options) map[string]any {
+// Like clusterInput, it returns an OPA value when it can.
+func fleetInput(cs []*cluster, opts Options) any {
 	sys := map[string]bool{}
 	for _, ns := range config(opts)["systemNamespaces"].([]string) {
 		sys[ns] = true
@@ -136,7 +155,7 @@ func fleetInput(cs []*cluster, opts Options) map[string]any {
 	for _, c := range cs {
 		clusters = append(clusters, summary(c.snap, c.views, sys))
 	}
-	return map[string]any{"clusters": clusters, "config": config(opts)}
+	return converted(map[string]any{"clusters": clusters, "config": config(opts)})
 }
 
 func summary(s *snapshot.Snapshot, v *snapshot.Views, sys map[string]bool) map[string]any {
@@ -449,4 +468,262 @@ func nonNil[T any](l []T) []T {
 		return []T{}
 	}
 	return l
+}
+
+// value converts a JSON-able Go value to the OPA value that encoding/json
+// followed by ast.InterfaceToValue gives, without the JSON round trip that
+// ast.InterfaceToValue makes for structs, typed slices and typed maps (the
+// derived views, nodes, API groups and objects by kind). Types with their own
+// JSON or text encoding still go through encoding/json.
+func value(x any) (ast.Value, error) {
+	switch x := x.(type) {
+	case nil:
+		return ast.Null{}, nil
+	case ast.Value:
+		return x, nil
+	case string:
+		return ast.String(x), nil
+	case bool:
+		return ast.Boolean(x), nil
+	case map[string]any:
+		kvs := make([][2]*ast.Term, 0, len(x))
+		for k, e := range x {
+			v, err := value(e)
+			if err != nil {
+				return nil, err
+			}
+			kvs = append(kvs, [2]*ast.Term{ast.StringTerm(k), ast.NewTerm(v)})
+		}
+		return ast.NewObject(kvs...), nil
+	case []any:
+		if x == nil {
+			return ast.Null{}, nil
+		}
+		ts := make([]*ast.Term, len(x))
+		for i, e := range x {
+			v, err := value(e)
+			if err != nil {
+				return nil, err
+			}
+			ts[i] = ast.NewTerm(v)
+		}
+		return ast.NewArray(ts...), nil
+	case []map[string]any:
+		if x == nil {
+			return ast.Null{}, nil
+		}
+		ts := make([]*ast.Term, len(x))
+		for i, e := range x {
+			v, err := value(e)
+			if err != nil {
+				return nil, err
+			}
+			ts[i] = ast.NewTerm(v)
+		}
+		return ast.NewArray(ts...), nil
+	}
+	return reflectValue(reflect.ValueOf(x))
+}
+
+var (
+	jsonMarshaler = reflect.TypeFor[json.Marshaler]()
+	textMarshaler = reflect.TypeFor[encoding.TextMarshaler]()
+)
+
+func reflectValue(v reflect.Value) (ast.Value, error) {
+	if !v.IsValid() {
+		return ast.Null{}, nil
+	}
+	t := v.Type()
+	if t.Implements(jsonMarshaler) || t.Implements(textMarshaler) || reflect.PointerTo(t).Implements(jsonMarshaler) || reflect.PointerTo(t).Implements(textMarshaler) {
+		return viaJSON(v)
+	}
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return ast.Null{}, nil
+		}
+		if v.Kind() == reflect.Interface {
+			return value(v.Elem().Interface())
+		}
+		return reflectValue(v.Elem())
+	case reflect.String:
+		return ast.String(v.String()), nil
+	case reflect.Bool:
+		return ast.Boolean(v.Bool()), nil
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return ast.Number(strconv.FormatInt(v.Int(), 10)), nil
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return ast.Number(strconv.FormatUint(v.Uint(), 10)), nil
+	case reflect.Float32, reflect.Float64:
+		return viaJSON(v) // encoding/json's float format, and its error for NaN
+	case reflect.Slice:
+		if v.IsNil() {
+			return ast.Null{}, nil
+		}
+		if t.Elem().Kind() == reflect.Uint8 {
+			return viaJSON(v) // base64
+		}
+		fallthrough
+	case reflect.Array:
+		ts := make([]*ast.Term, v.Len())
+		for i := range ts {
+			e, err := reflectValue(v.Index(i))
+			if err != nil {
+				return nil, err
+			}
+			ts[i] = ast.NewTerm(e)
+		}
+		return ast.NewArray(ts...), nil
+	case reflect.Map:
+		if v.IsNil() {
+			return ast.Null{}, nil
+		}
+		if t.Key().Kind() != reflect.String || t.Key().Implements(textMarshaler) {
+			return viaJSON(v)
+		}
+		kvs := make([][2]*ast.Term, 0, v.Len())
+		for it := v.MapRange(); it.Next(); {
+			e, err := reflectValue(it.Value())
+			if err != nil {
+				return nil, err
+			}
+			kvs = append(kvs, [2]*ast.Term{ast.StringTerm(it.Key().String()), ast.NewTerm(e)})
+		}
+		return ast.NewObject(kvs...), nil
+	case reflect.Struct:
+		fs, ok := fieldsOf(t)
+		if !ok {
+			return viaJSON(v)
+		}
+		kvs := make([][2]*ast.Term, 0, len(fs))
+		for _, f := range fs {
+			fv, err := v.FieldByIndexErr(f.index)
+			if err != nil { // through a nil embedded pointer: encoding/json omits it too
+				continue
+			}
+			if f.omitEmpty && empty(fv) {
+				continue
+			}
+			e, err := reflectValue(fv)
+			if err != nil {
+				return nil, fmt.Errorf("field %s: %w", f.name, err)
+			}
+			kvs = append(kvs, [2]*ast.Term{ast.StringTerm(f.name), ast.NewTerm(e)})
+		}
+		return ast.NewObject(kvs...), nil
+	}
+	return viaJSON(v)
+}
+
+// viaJSON converts what value does not handle itself through encoding/json.
+func viaJSON(v reflect.Value) (ast.Value, error) {
+	raw, err := json.Marshal(v.Interface())
+	if err != nil {
+		return nil, err
+	}
+	return ast.ValueFromReader(bytes.NewReader(raw))
+}
+
+// field is one JSON member of a struct type: its name, the index path to
+// it (through embedded structs) and whether it is omitted when empty.
+type field struct {
+	name      string
+	index     []int
+	omitEmpty bool
+}
+
+type structFields struct {
+	fields []field
+	ok     bool
+}
+
+var fieldCache sync.Map // reflect.Type -> structFields
+
+// fieldsOf lists the JSON members of a struct type as encoding/json would,
+// for the tags the views use (names, omitempty, "-", embedded structs). It
+// returns false for what it does not mirror (",string", omitzero, a name
+// clash between embedded structs), which then goes through encoding/json.
+func fieldsOf(t reflect.Type) ([]field, bool) {
+	if c, ok := fieldCache.Load(t); ok {
+		sf := c.(structFields)
+		return sf.fields, sf.ok
+	}
+	var all []field
+	ok := true
+	var walk func(t reflect.Type, index []int)
+	walk = func(t reflect.Type, index []int) {
+		for i := range t.NumField() {
+			sf := t.Field(i)
+			tag := sf.Tag.Get("json")
+			if tag == "-" {
+				continue
+			}
+			name, opts, _ := strings.Cut(tag, ",")
+			idx := append(append([]int(nil), index...), i)
+			ft := sf.Type
+			if sf.Anonymous && name == "" {
+				if ft.Kind() == reflect.Pointer {
+					ft = ft.Elem()
+				}
+				if ft.Kind() == reflect.Struct {
+					walk(ft, idx)
+					continue
+				}
+			}
+			if !sf.IsExported() {
+				continue
+			}
+			f := field{name: name, index: idx}
+			for _, o := range strings.Split(opts, ",") {
+				switch o {
+				case "omitempty":
+					f.omitEmpty = true
+				case "string", "omitzero":
+					ok = false
+				}
+			}
+			if f.name == "" {
+				f.name = sf.Name
+			}
+			all = append(all, f)
+		}
+	}
+	walk(t, nil)
+	// The shallowest field of a name wins; two at the same depth are a clash.
+	shallowest := map[string]int{}
+	clash := map[string]bool{}
+	for _, f := range all {
+		d, seen := shallowest[f.name]
+		switch {
+		case !seen || len(f.index) < d:
+			shallowest[f.name], clash[f.name] = len(f.index), false
+		case len(f.index) == d:
+			clash[f.name] = true
+		}
+	}
+	var out []field
+	for _, f := range all {
+		if clash[f.name] {
+			ok = false
+		}
+		if len(f.index) == shallowest[f.name] {
+			out = append(out, f)
+		}
+	}
+	fieldCache.Store(t, structFields{out, ok})
+	return out, ok
+}
+
+// empty is encoding/json's test for omitempty.
+func empty(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Array, reflect.Map, reflect.Slice, reflect.String:
+		return v.Len() == 0
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64, reflect.Interface, reflect.Pointer:
+		return v.IsZero()
+	}
+	return false
 }

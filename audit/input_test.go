@@ -2,17 +2,29 @@ package audit
 
 import (
 	"encoding/json"
+	"math"
 	"reflect"
 	"testing"
 	"time"
 
+	"github.com/open-policy-agent/opa/v1/ast"
+
 	"github.com/fleetguard/fleetguard/snapshot"
 )
 
-// roundTrip gives the input as policies see it: plain JSON values.
+// roundTrip gives the input as policies see it: the OPA value the engine
+// evaluates, as plain JSON values.
 func roundTrip(t *testing.T, v any) map[string]any {
 	t.Helper()
-	raw, err := json.Marshal(v)
+	val, err := ast.InterfaceToValue(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := ast.JSON(val)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := json.Marshal(plain)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,4 +187,88 @@ func fmtPath(p []string) string {
 		out += k
 	}
 	return out
+}
+
+// TestValueMatchesJSON checks that value gives what encoding/json followed
+// by ast.InterfaceToValue gives (the engine's conversion it replaces), on
+// the audit fixtures' inputs and on the struct shapes encoding/json treats
+// specially.
+func TestValueMatchesJSON(t *testing.T) {
+	type inner struct {
+		A string `json:"a"`
+		B int    `json:"b,omitempty"`
+	}
+	type named string
+	type outer struct {
+		inner
+		A       string            `json:"a"` // shadows inner.A
+		C       *inner            `json:"c"`
+		D       *inner            `json:"d,omitempty"`
+		E       []string          `json:"e"` // nil: null
+		F       []string          `json:"f,omitempty"`
+		G       map[string]named  `json:"g"`
+		H       any               `json:"h"`
+		I       float64           `json:"i"`
+		J       uint8             `json:"j"`
+		K       bool              `json:"k,omitempty"`
+		L       []byte            `json:"l"`
+		M       time.Time         `json:"m"`
+		N       int64             `json:"n,string"`
+		Skipped string            `json:"-"`
+		Default string            // no tag: field name
+		private string            //nolint:unused // unexported: never encoded
+		P       map[int]string    `json:"p"`
+		Q       [2]bool           `json:"q"`
+		R       []map[string]any  `json:"r"`
+		S       map[string][]byte `json:"s"`
+	}
+	v := outer{inner: inner{A: "inner", B: 2}, A: "outer", C: &inner{A: "c"}, G: map[string]named{"x": "y"},
+		H: []any{1.5, "two", nil, map[string]any{"three": true}}, I: 0.1, J: 7, L: []byte("hi"), M: auditTime,
+		N: 42, Skipped: "no", Default: "yes", private: "no", P: map[int]string{1: "one"}, Q: [2]bool{true, false},
+		R: []map[string]any{{"kind": "Pod"}}, S: map[string][]byte{"k": []byte("v")}}
+	s := loadFleet(t, "eu-prod")[0]
+	views := s.Derive()
+	cluster := &cluster{snap: s, views: views}
+	tests := []struct {
+		name string
+		in   any
+	}{
+		{"struct shapes", v},
+		{"pointer to struct", &v},
+		{"nil pointer field", struct {
+			P *outer `json:"p"`
+		}{}},
+		{"numbers", []any{1, int64(-3), uint64(4), float32(0.5), 1e21, 1e-7, json.Number("12")}},
+		{"views", views},
+		{"nodes", s.Nodes},
+		{"apis", s.APIs},
+		{"objects", s.Objects},
+		{"workloads", workloads(s)},
+		{"fleet summary", summary(s, views, map[string]bool{"kube-system": true})},
+		{"fleet clusters", []map[string]any{summary(cluster.snap, cluster.views, nil)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want, err := ast.InterfaceToValue(tt.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := value(tt.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want.Compare(got) != 0 {
+				t.Errorf("value differs from the JSON round trip:\n got %v\nwant %v", got, want)
+			}
+		})
+	}
+	t.Run("unsupported", func(t *testing.T) {
+		if _, err := value(map[string]any{"f": func() {}}); err == nil {
+			t.Error("a func converted without error")
+		}
+		in := map[string]any{"nan": math.NaN()}
+		if got := converted(in); !reflect.DeepEqual(got, in) {
+			t.Errorf("converted(NaN) = %v, want the Go map back for the engine to report", got)
+		}
+	})
 }

@@ -432,6 +432,9 @@ func (r *Result) Add(v ObjectVerdict, src *Source, cluster string) {
 		s := r.Stats[id]
 		s.Evaluated++
 		r.Stats[id] = s
-		r.Passes = append(r.Passes, Pass{PolicyID: id, Resource: v.Resource, Source: src, Cluster: cluster})
+		r.countPass(cluster, id)
+		if !r.OmitPasses {
+			r.Passes = append(r.Passes, Pass{PolicyID: id, Resource: v.Resource, Source: src, Cluster: cluster})
+		}
 	}
 }

@@ -241,17 +241,36 @@ type ExceptionStatus struct {
 // Result is everything one run produced, as plain data. Reports render it
 // and the store persists it; neither evaluates anything.
 type Result struct {
-	Findings []Finding              `json:"findings" yaml:"findings"`
-	Passes   []Pass                 `json:"passes,omitempty" yaml:"passes,omitempty"`
-	Policies []Policy               `json:"policies" yaml:"policies"`
-	Stats    map[string]PolicyStats `json:"stats" yaml:"stats"`
-	Errors   []InputError           `json:"errors,omitempty" yaml:"errors,omitempty"`
+	Findings []Finding `json:"findings" yaml:"findings"`
+	Passes   []Pass    `json:"passes,omitempty" yaml:"passes,omitempty"`
+	// PassCounts counts passes by cluster ("" for a scan or the fleet) and
+	// policy. It is kept even when OmitPasses drops the Pass records.
+	PassCounts map[string]map[string]int `json:"passCounts,omitempty" yaml:"passCounts,omitempty"`
+	// OmitPasses keeps Passes empty: audits of large fleets count passes
+	// (PassCounts) instead of recording every passing resource.
+	OmitPasses bool                   `json:"-" yaml:"-"`
+	Policies   []Policy               `json:"policies" yaml:"policies"`
+	Stats      map[string]PolicyStats `json:"stats" yaml:"stats"`
+	Errors     []InputError           `json:"errors,omitempty" yaml:"errors,omitempty"`
 	// Clusters, Controls, Scores and Exceptions are filled by audits.
 	Clusters   []ClusterStatus   `json:"clusters,omitempty" yaml:"clusters,omitempty"`
 	Controls   []ControlResult   `json:"controls,omitempty" yaml:"controls,omitempty"`
 	Scores     []Score           `json:"scores,omitempty" yaml:"scores,omitempty"`
 	Exceptions []ExceptionStatus `json:"exceptions,omitempty" yaml:"exceptions,omitempty"`
 	Provenance Provenance        `json:"provenance" yaml:"provenance"`
+}
+
+// countPass records one pass of policy id in cluster.
+func (r *Result) countPass(cluster, id string) {
+	if r.PassCounts == nil {
+		r.PassCounts = map[string]map[string]int{}
+	}
+	m := r.PassCounts[cluster]
+	if m == nil {
+		m = map[string]int{}
+		r.PassCounts[cluster] = m
+	}
+	m[id]++
 }
 
 // Count returns the number of findings at or above min that are not excepted.

@@ -141,7 +141,10 @@ func (r *Result) AddScope(v ScopeVerdict, cluster string) {
 		s := r.Stats[id]
 		s.Evaluated++
 		r.Stats[id] = s
-		r.Passes = append(r.Passes, Pass{PolicyID: id, Cluster: cluster})
+		r.countPass(cluster, id)
+		if !r.OmitPasses {
+			r.Passes = append(r.Passes, Pass{PolicyID: id, Cluster: cluster})
+		}
 	}
 }
 

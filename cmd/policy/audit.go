@@ -117,7 +117,7 @@ func runAudit(cmd *cobra.Command, f *auditFlags) error {
 			snaps = append(snaps, s)
 		}
 	}
-	r, err := audit.Run(ctx, eng, snaps, audit.Options{Exceptions: xs, SystemNamespaces: f.fleet.systemNamespaces(), Progress: prog.set})
+	r, err := audit.Run(ctx, eng, snaps, audit.Options{Exceptions: xs, SystemNamespaces: f.fleet.systemNamespaces(), Progress: prog.set, KeepPasses: listsPasses(outs) || f.apply})
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}

@@ -127,3 +127,15 @@ func tableOnStdout(outs []output) bool {
 	}
 	return false
 }
+
+// listsPasses reports whether a requested format lists every passing
+// resource (JUnit test cases, report objects' pass results).
+func listsPasses(outs []output) bool {
+	for _, o := range outs {
+		switch o.format {
+		case "junit", "openreports", "policyreport":
+			return true
+		}
+	}
+	return false
+}
