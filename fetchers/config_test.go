@@ -138,7 +138,11 @@ func TestSecretTable(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			l, err := secretTable([]byte(tt.raw))
+			var got []map[string]any
+			lm, err := secretTable([]byte(tt.raw), func(obj map[string]any) error {
+				got = append(got, obj)
+				return nil
+			})
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error = %v, want %q", err, tt.wantErr)
@@ -148,12 +152,8 @@ func TestSecretTable(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if l.GetContinue() != "c1" {
-				t.Errorf("continue = %q, want c1", l.GetContinue())
-			}
-			var got []map[string]any
-			for _, it := range l.Items {
-				got = append(got, it.Object)
+			if lm.Continue != "c1" || lm.ResourceVersion != "9" {
+				t.Errorf("list meta = %+v, want continue c1, resourceVersion 9", lm)
 			}
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("items = %#v\nwant %#v", got, tt.want)

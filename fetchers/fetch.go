@@ -12,7 +12,6 @@
 package fetchers
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -28,7 +27,6 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
@@ -95,6 +93,22 @@ func (o Options) withDefaults() Options {
 // are done. Each snapshot's status says whether it is complete; when ctx is
 // cancelled the remaining snapshots are partial or unreachable.
 func Fleet(ctx context.Context, targets []Target, opts Options, done func(*snapshot.Snapshot)) {
+	pool(ctx, targets, opts, func(t Target) { done(Collect(ctx, t, opts)) })
+}
+
+// SaveFleet is Fleet writing files: it saves every target's snapshot to
+// path(t) as it is read (see Save), at most opts.Workers clusters at a time,
+// and calls done with each snapshot's header, its number of objects and the
+// error of writing it, from the collecting goroutine.
+func SaveFleet(ctx context.Context, targets []Target, opts Options, path func(Target) string, done func(s *snapshot.Snapshot, objects int, err error)) {
+	pool(ctx, targets, opts, func(t Target) {
+		s, n, err := Save(ctx, t, opts, path(t))
+		done(s, n, err)
+	})
+}
+
+// pool runs fn for every target, at most opts.Workers at a time.
+func pool(ctx context.Context, targets []Target, opts Options, fn func(Target)) {
 	opts = opts.withDefaults()
 	sem := make(chan struct{}, opts.Workers)
 	var wg sync.WaitGroup
@@ -110,17 +124,106 @@ func Fleet(ctx context.Context, targets []Target, opts Options, done func(*snaps
 				default:
 				}
 			}()
-			done(Collect(ctx, t, opts))
+			fn(t)
 		})
 	}
 	wg.Wait()
 }
 
-// Collect takes one cluster's snapshot within opts.Timeout. It always
-// returns a snapshot: failures are recorded in its status (unreachable when
-// the apiserver cannot be reached at all, partial when some kinds could not
-// be read) with the errors and the missing kinds.
+// Collect takes one cluster's snapshot within opts.Timeout, in memory. It
+// always returns a snapshot: failures are recorded in its status (unreachable
+// when the apiserver cannot be reached at all, partial when some kinds could
+// not be read) with the errors and the missing kinds.
 func Collect(ctx context.Context, t Target, opts Options) *snapshot.Snapshot {
+	var mu sync.Mutex
+	objs := map[string][]map[string]any{}
+	s := collect(ctx, t, opts, func(kind string) func() batch {
+		return func() batch {
+			return &memBatch{keep: func(page []map[string]any) {
+				mu.Lock()
+				defer mu.Unlock()
+				objs[kind] = append(objs[kind], page...)
+			}}
+		}
+	}, func(kind string) {
+		mu.Lock()
+		defer mu.Unlock()
+		delete(objs, kind)
+	})
+	for k, o := range objs {
+		if len(o) > 0 {
+			s.Objects[k] = o
+		}
+	}
+	return s
+}
+
+// Save takes one cluster's snapshot like Collect, but writes it to path as it
+// is read, through a snapshot.Writer: each page of objects is sanitised,
+// validated and encoded as it arrives and only its encoding is kept (in a
+// spool file beside path), so memory holds a few pages rather than the
+// cluster. The file is what snapshot.Save writes for the snapshot Collect
+// would return, and appears atomically; a cluster that is partial or
+// unreachable is written too, with its status.
+//
+// Save returns the snapshot's header (its Objects are in the file, not in
+// memory) and the number of objects written. When ctx is cancelled nothing is
+// written and the error is ctx's; otherwise the error is about writing.
+func Save(ctx context.Context, t Target, opts Options, path string) (*snapshot.Snapshot, int, error) {
+	w, err := snapshot.Create(path)
+	if err != nil {
+		opts = opts.withDefaults()
+		return snapshot.New(t.Cluster, opts.Now()), 0, err
+	}
+	s := collect(ctx, t, opts, func(kind string) func() batch {
+		return func() batch { return fileBatch{w.Batch(kind)} }
+	}, w.Drop)
+	if err := ctx.Err(); err != nil {
+		w.Abort()
+		return s, 0, err
+	}
+	n := w.Len()
+	if err := w.Commit(s); err != nil {
+		return s, 0, err
+	}
+	return s, n, nil
+}
+
+// batch takes the objects of one page. They count only once the whole page
+// is read (commit), so a page that fails half way and is read again never
+// adds its objects twice.
+type batch interface {
+	add(obj map[string]any) error
+	commit() error
+}
+
+// memBatch keeps a page's sanitised objects in memory.
+type memBatch struct {
+	objs []map[string]any
+	keep func([]map[string]any)
+}
+
+func (b *memBatch) add(obj map[string]any) error {
+	b.objs = append(b.objs, snapshot.Sanitize(obj))
+	return nil
+}
+
+func (b *memBatch) commit() error {
+	b.keep(b.objs)
+	return nil
+}
+
+// fileBatch hands a page's objects to a snapshot.Writer, which sanitises
+// them, validates them and keeps only their encoding.
+type fileBatch struct{ b *snapshot.Batch }
+
+func (b fileBatch) add(obj map[string]any) error { return b.b.Add(obj) }
+func (b fileBatch) commit() error                { return b.b.Commit() }
+
+// collect reads one cluster within opts.Timeout into a snapshot holding
+// everything but the objects, which go, page by page, to the batches of
+// sink(kind). A kind that fails is dropped (drop) and listed as missing.
+func collect(ctx context.Context, t Target, opts Options, sink func(kind string) func() batch, drop func(kind string)) *snapshot.Snapshot {
 	opts = opts.withDefaults()
 	start := opts.Now()
 	s := snapshot.New(t.Cluster, start)
@@ -143,8 +246,8 @@ func Collect(ctx context.Context, t Target, opts Options) *snapshot.Snapshot {
 	}
 
 	type result struct {
-		objs []map[string]any
-		err  error
+		n   int
+		err error
 	}
 	kinds := kinds()
 	results := make([]result, len(kinds))
@@ -161,7 +264,7 @@ func Collect(ctx context.Context, t Target, opts Options) *snapshot.Snapshot {
 	run(func() { s.APIs, apisErr = c.discover(ctx) })
 	run(func() { s.Nodes, nodesErr = c.nodes(ctx) })
 	for i, k := range kinds {
-		run(func() { results[i].objs, results[i].err = c.list(ctx, k) })
+		run(func() { results[i].n, results[i].err = c.list(ctx, k, sink(k.kind)) })
 	}
 	wg.Wait()
 
@@ -184,13 +287,11 @@ func Collect(ctx context.Context, t Target, opts Options) *snapshot.Snapshot {
 	n := 0
 	for i, k := range kinds {
 		if results[i].err != nil {
+			drop(k.kind)
 			fail(k.kind, results[i].err)
 			continue
 		}
-		if len(results[i].objs) > 0 {
-			s.Objects[k.kind] = results[i].objs
-			n += len(results[i].objs)
-		}
+		n += results[i].n
 	}
 	if len(errs) > 0 {
 		sort.Strings(missing)
@@ -248,13 +349,17 @@ func ClientConfig(cfg *rest.Config, timeout time.Duration) *rest.Config {
 	return c
 }
 
-// kind is one kind to collect. page lists one page; nil means rawPage with
+// kind is one kind to collect. page reads one page; nil means rawPage with
 // gvr.
 type kind struct {
 	kind string
 	gvr  schema.GroupVersionResource
-	page func(c *collector, ctx context.Context, opts metav1.ListOptions) (runtime.Object, error)
+	page pageFunc
 }
+
+// pageFunc reads one page of a list, passes each of its objects to add as it
+// is decoded, and returns the page's list metadata (the continue token).
+type pageFunc func(c *collector, ctx context.Context, opts metav1.ListOptions, add func(map[string]any) error) (metav1.ListMeta, error)
 
 // kinds returns every kind collected into snapshot.Objects, from the files
 // of each concern.
@@ -282,38 +387,54 @@ var coreKinds = []kind{
 }
 
 // list reads every object of kind k across all namespaces, page by page,
-// sanitising each as it is decoded.
-func (c *collector) list(ctx context.Context, k kind) ([]map[string]any, error) {
+// into the batches of newBatch, and returns how many it read.
+func (c *collector) list(ctx context.Context, k kind, newBatch func() batch) (int, error) {
 	page := k.page
 	if page == nil {
-		page = func(c *collector, ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
-			return c.rawPage(ctx, k.gvr, opts)
+		page = func(c *collector, ctx context.Context, opts metav1.ListOptions, add func(map[string]any) error) (metav1.ListMeta, error) {
+			return c.rawPage(ctx, k.gvr, k.kind, opts, add)
 		}
 	}
-	var out []map[string]any
-	err := c.each(ctx, func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
-		return page(c, ctx, opts)
-	}, func(obj map[string]any) {
-		if _, ok := obj["kind"]; !ok {
-			obj["kind"] = k.kind
-		}
-		if _, ok := obj["apiVersion"]; !ok {
-			obj["apiVersion"] = k.gvr.GroupVersion().String()
-		}
-		out = append(out, snapshot.Sanitize(obj))
+	n := 0
+	err := c.each(ctx, func(ctx context.Context, opts metav1.ListOptions, add func(map[string]any) error) (metav1.ListMeta, error) {
+		return page(c, ctx, opts, add)
+	}, func() batch {
+		b := newBatch()
+		return &counted{b: b, n: &n}
 	})
 	if err != nil {
-		return nil, fmt.Errorf("listing %s in cluster %q: %w", k.gvr.Resource, c.t.Cluster.Name, err)
+		return 0, fmt.Errorf("listing %s in cluster %q: %w", k.gvr.Resource, c.t.Cluster.Name, err)
 	}
-	return out, nil
+	return n, nil
 }
 
-// rawPage lists one page of gvr across all namespaces as JSON and decodes
-// it in one pass into plain maps, numbers as json.Number (as snapshot.Load
-// decodes them). The dynamic client would scan every page three times
-// (list, then each item again); on large clusters decoding is most of the
-// fetch time.
-func (c *collector) rawPage(ctx context.Context, gvr schema.GroupVersionResource, opts metav1.ListOptions) (runtime.Object, error) {
+// counted counts the objects of committed batches.
+type counted struct {
+	b       batch
+	n       *int
+	pending int
+}
+
+func (c *counted) add(obj map[string]any) error {
+	c.pending++
+	return c.b.add(obj)
+}
+
+func (c *counted) commit() error {
+	if err := c.b.commit(); err != nil {
+		return err
+	}
+	*c.n += c.pending
+	return nil
+}
+
+// rawPage lists one page of gvr across all namespaces as JSON and decodes its
+// items one at a time from the response stream, into plain maps with numbers
+// as json.Number (as snapshot.Load decodes them), so that neither the page's
+// bytes nor all its decoded items are ever held at once. Items of a typed
+// list carry no kind and apiVersion: they are set from the list (kind is the
+// fallback when the list does not say).
+func (c *collector) rawPage(ctx context.Context, gvr schema.GroupVersionResource, kind string, opts metav1.ListOptions, add func(map[string]any) error) (metav1.ListMeta, error) {
 	path := "/apis/" + gvr.Group + "/" + gvr.Version + "/" + gvr.Resource
 	if gvr.Group == "" {
 		path = "/api/" + gvr.Version + "/" + gvr.Resource
@@ -325,63 +446,145 @@ func (c *collector) rawPage(ctx context.Context, gvr schema.GroupVersionResource
 	if opts.ResourceVersion != "" {
 		req = req.Param("resourceVersion", opts.ResourceVersion)
 	}
-	raw, err := req.Do(ctx).Raw()
+	body, err := req.Stream(ctx)
 	if err != nil {
-		return nil, err
+		return metav1.ListMeta{}, err
 	}
-	var page struct {
-		APIVersion string `json:"apiVersion"`
-		Kind       string `json:"kind"`
-		Metadata   struct {
-			Continue        string `json:"continue"`
-			ResourceVersion string `json:"resourceVersion"`
-		} `json:"metadata"`
-		Items []map[string]any `json:"items"`
+	defer body.Close()
+	lm, err := decodeList(body, gvr.GroupVersion().String(), kind, add)
+	if err != nil {
+		return lm, fmt.Errorf("decoding a page of %s: %w", gvr.Resource, err)
 	}
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.UseNumber()
-	if err := d.Decode(&page); err != nil {
-		return nil, fmt.Errorf("decoding a page of %s: %w", gvr.Resource, err)
-	}
-	if !strings.HasSuffix(page.Kind, "List") {
-		return nil, fmt.Errorf("listing %s: got kind %q, not a list", gvr.Resource, page.Kind)
-	}
-	l := newList(page.Kind, page.Metadata.Continue, page.Metadata.ResourceVersion)
-	l.Items = make([]unstructured.Unstructured, len(page.Items))
-	for i, it := range page.Items {
-		// Items of a typed list carry no apiVersion and kind: set them.
-		if _, ok := it["kind"]; !ok {
-			it["kind"] = strings.TrimSuffix(page.Kind, "List")
-		}
-		if _, ok := it["apiVersion"]; !ok {
-			it["apiVersion"] = page.APIVersion
-		}
-		l.Items[i].Object = it
-	}
-	return l, nil
+	return lm, nil
 }
 
-// each pages through a list with the client-go pager, retrying each page on
-// transient errors, and calls fn with every item's object map.
-func (c *collector) each(ctx context.Context, page pager.ListPageFunc, fn func(map[string]any)) error {
-	p := pager.New(func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
-		var obj runtime.Object
-		err := c.retry(ctx, func(ctx context.Context) error {
-			var err error
-			obj, err = page(ctx, opts)
+// decodeList reads one JSON list from r, calling add with each item as soon
+// as it is decoded. apiVersion and kind are what items get when neither they
+// nor the list say.
+func decodeList(r io.Reader, apiVersion, kind string, add func(map[string]any) error) (metav1.ListMeta, error) {
+	var lm metav1.ListMeta
+	d := json.NewDecoder(r)
+	d.UseNumber()
+	if err := delim(d, '{'); err != nil {
+		return lm, err
+	}
+	listKind := ""
+	for d.More() {
+		tok, err := d.Token()
+		if err != nil {
+			return lm, err
+		}
+		switch key, _ := tok.(string); key {
+		case "kind":
+			if err := d.Decode(&listKind); err != nil {
+				return lm, err
+			}
+			if !strings.HasSuffix(listKind, "List") {
+				return lm, fmt.Errorf("got kind %q, not a list", listKind)
+			}
+			kind = strings.TrimSuffix(listKind, "List")
+		case "apiVersion":
+			if err := d.Decode(&apiVersion); err != nil {
+				return lm, err
+			}
+		case "metadata":
+			if err := d.Decode(&lm); err != nil {
+				return lm, err
+			}
+		case "items":
+			if err := items(d, func(it map[string]any) error {
+				if _, ok := it["kind"]; !ok {
+					it["kind"] = kind
+				}
+				if _, ok := it["apiVersion"]; !ok {
+					it["apiVersion"] = apiVersion
+				}
+				return add(it)
+			}); err != nil {
+				return lm, err
+			}
+		default:
+			var skip json.RawMessage
+			if err := d.Decode(&skip); err != nil {
+				return lm, err
+			}
+		}
+	}
+	if err := delim(d, '}'); err != nil {
+		return lm, err
+	}
+	if !strings.HasSuffix(listKind, "List") {
+		return lm, fmt.Errorf("got kind %q, not a list", listKind)
+	}
+	return lm, nil
+}
+
+// items decodes a JSON array of objects (or null) one element at a time.
+func items(d *json.Decoder, fn func(map[string]any) error) error {
+	tok, err := d.Token()
+	if err != nil {
+		return err
+	}
+	if tok == nil {
+		return nil
+	}
+	if tok != json.Delim('[') {
+		return fmt.Errorf("items: got %v, not an array", tok)
+	}
+	for d.More() {
+		var it map[string]any
+		if err := d.Decode(&it); err != nil {
 			return err
+		}
+		if it == nil {
+			continue
+		}
+		if err := fn(it); err != nil {
+			return err
+		}
+	}
+	return delim(d, ']')
+}
+
+func delim(d *json.Decoder, want json.Delim) error {
+	tok, err := d.Token()
+	if err != nil {
+		if err == io.EOF {
+			return io.ErrUnexpectedEOF
+		}
+		return err
+	}
+	if tok != want {
+		return fmt.Errorf("got %v, want %v", tok, want)
+	}
+	return nil
+}
+
+// each pages through a list with the client-go pager, page reading one page
+// and handing its objects to a fresh batch from newBatch. A page that fails
+// with a transient error is read again into a new batch; a batch is
+// committed only when its whole page was read. Pages are consumed as they
+// are read, so the pager buffers nothing.
+func (c *collector) each(ctx context.Context, page func(ctx context.Context, opts metav1.ListOptions, add func(map[string]any) error) (metav1.ListMeta, error), newBatch func() batch) error {
+	p := pager.New(func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
+		list := &metav1.List{}
+		err := c.retry(ctx, func(ctx context.Context) error {
+			b := newBatch()
+			lm, err := page(ctx, opts, b.add)
+			if err != nil {
+				return err
+			}
+			if err := b.commit(); err != nil {
+				return err
+			}
+			list.ListMeta = lm
+			return nil
 		})
-		return obj, err
+		return list, err
 	})
 	p.PageSize = c.opts.PageSize
-	return p.EachListItem(ctx, metav1.ListOptions{}, func(obj runtime.Object) error {
-		u, ok := obj.(*unstructured.Unstructured)
-		if !ok {
-			return fmt.Errorf("unexpected list item %T", obj)
-		}
-		fn(u.Object)
-		return nil
-	})
+	p.PageBufferSize = 0
+	return p.EachListItem(ctx, metav1.ListOptions{}, func(runtime.Object) error { return nil })
 }
 
 // retry runs fn until it succeeds, fails with a non-transient error, the

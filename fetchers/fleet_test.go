@@ -7,8 +7,10 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net"
+	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -192,19 +194,73 @@ func TestFleet(t *testing.T) {
 				t.Errorf("the Table response holds %q", leak)
 			}
 		}
-		l, err := secretTable(raw)
+		var found map[string]any
+		_, err = secretTable(raw, func(obj map[string]any) error {
+			if obj["metadata"].(map[string]any)["name"] == "table-check" {
+				found = obj
+			}
+			return nil
+		})
 		if err != nil {
 			t.Fatal(err)
-		}
-		var found map[string]any
-		for _, it := range l.Items {
-			if it.GetName() == "table-check" {
-				found = it.Object
-			}
 		}
 		if found == nil || found["type"] != "kubernetes.io/basic-auth" || found["dataKeys"] != int64(2) {
 			t.Errorf("table-check = %v, want type kubernetes.io/basic-auth and dataKeys 2", found)
 		}
+	})
+
+	t.Run("Save streams what Collect takes", func(t *testing.T) {
+		dir := t.TempDir()
+		o := opts
+		at := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+		o.Now = func() time.Time { return at }
+		o.PageSize = 7 // many pages per kind
+		for _, name := range []string{"prod-us", "dev-nosecrets", "dead"} {
+			t.Run(name, func(t *testing.T) {
+				path := filepath.Join(dir, name+".json.gz")
+				head, n, err := Save(ctx, target(t, name), o, path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				mem := Collect(ctx, target(t, name), o)
+				saved, err := snapshot.Load(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(head.Objects) != 0 || !reflect.DeepEqual(head.Status, mem.Status) {
+					t.Errorf("header objects %d, status %+v; want none and %+v", len(head.Objects), head.Status, mem.Status)
+				}
+				if got := len(saved.All()); got != n || n != len(mem.All()) {
+					t.Errorf("Save reported %d objects, the file holds %d, Collect took %d", n, got, len(mem.All()))
+				}
+				want, _ := snapshot.Digest(mem)
+				if got, _ := snapshot.Digest(saved); got != want {
+					t.Errorf("digest of the saved file %s, of Collect %s", got, want)
+				}
+			})
+		}
+		if left, _ := filepath.Glob(filepath.Join(dir, ".*")); len(left) != 0 {
+			t.Errorf("temp files left: %v", left)
+		}
+		t.Run("cancelled: nothing written", func(t *testing.T) {
+			cctx, cancel := context.WithCancel(ctx)
+			cancel()
+			ts := []Target{target(t, "dev"), target(t, "dead")}
+			var errs []error
+			var mu sync.Mutex
+			SaveFleet(cctx, ts, o, func(t Target) string { return filepath.Join(dir, "cancelled-"+t.Cluster.Name+".json") },
+				func(s *snapshot.Snapshot, n int, err error) {
+					mu.Lock()
+					defer mu.Unlock()
+					errs = append(errs, err)
+				})
+			if len(errs) != 2 || !errors.Is(errs[0], context.Canceled) || !errors.Is(errs[1], context.Canceled) {
+				t.Errorf("errors = %v, want two context.Canceled", errs)
+			}
+			if left, _ := filepath.Glob(filepath.Join(dir, "*cancelled*")); len(left) != 0 {
+				t.Errorf("files written after cancel: %v", left)
+			}
+		})
 	})
 
 	t.Run("canary: nothing leaks into snapshots or logs", func(t *testing.T) {
@@ -213,10 +269,21 @@ func TestFleet(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		path := filepath.Join(t.TempDir(), "dev.json")
+		if _, _, err := Save(ctx, target(t, "dev"), opts, path); err != nil {
+			t.Fatal(err)
+		}
+		streamed, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(streamed, []byte("canary-secret")) {
+			t.Fatal("the canary Secret is not in the streamed snapshot")
+		}
 		if !bytes.Contains(b, []byte("canary-secret")) || !bytes.Contains(b, []byte("canary-pod")) || !bytes.Contains(b, []byte("canary-deploy")) {
 			t.Fatal("the canary objects are not in the snapshot")
 		}
-		for name, data := range map[string][]byte{"snapshot": b, "logs": logs.Bytes()} {
+		for name, data := range map[string][]byte{"snapshot": b, "streamed snapshot": streamed, "logs": logs.Bytes()} {
 			if bytes.Contains(data, []byte(canary)) {
 				t.Errorf("the canary value is in the %s", name)
 			}

@@ -6,7 +6,6 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/fleetguard/fleetguard/snapshot"
@@ -18,10 +17,14 @@ var nodesGVR = schema.GroupVersionResource{Version: "v1", Resource: "nodes"}
 // versions of status.nodeInfo. Node objects themselves are not stored.
 func (c *collector) nodes(ctx context.Context) ([]snapshot.Node, error) {
 	out := []snapshot.Node{}
-	err := c.each(ctx, func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
-		return c.rawPage(ctx, nodesGVR, opts)
-	}, func(obj map[string]any) {
-		out = append(out, nodeOf(obj))
+	err := c.each(ctx, func(ctx context.Context, opts metav1.ListOptions, add func(map[string]any) error) (metav1.ListMeta, error) {
+		return c.rawPage(ctx, nodesGVR, "Node", opts, add)
+	}, func() batch {
+		return &memBatch{keep: func(page []map[string]any) {
+			for _, obj := range page {
+				out = append(out, nodeOf(obj))
+			}
+		}}
 	})
 	if err != nil {
 		return nil, fmt.Errorf("listing nodes in cluster %q: %w", c.t.Cluster.Name, err)

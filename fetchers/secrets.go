@@ -8,8 +8,6 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
@@ -36,7 +34,7 @@ const TableAccept = "application/json;as=Table;v=v1;g=meta.k8s.io"
 // and Age, and the Secret's PartialObjectMetadata; the apiserver never puts
 // data or stringData in the response. A server that cannot print Tables
 // (406) is read through the metadata client instead, without the type.
-func (c *collector) secretsPage(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
+func (c *collector) secretsPage(ctx context.Context, opts metav1.ListOptions, add func(map[string]any) error) (metav1.ListMeta, error) {
 	req := c.core.Get().Resource("secrets").
 		Param("includeObject", string(metav1.IncludeMetadata)).
 		Param("limit", strconv.FormatInt(opts.Limit, 10)).
@@ -57,24 +55,25 @@ func (c *collector) secretsPage(ctx context.Context, opts metav1.ListOptions) (r
 		}
 	}
 	if apierrors.IsNotAcceptable(err) {
-		return c.metadataPage(ctx, secretsGVR, "Secret", opts)
+		return c.metadataPage(ctx, secretsGVR, "Secret", opts, add)
 	}
 	if err != nil {
-		return nil, err
+		return metav1.ListMeta{}, err
 	}
-	return secretTable(raw)
+	return secretTable(raw, add)
 }
 
-// secretTable turns a Table of Secrets into a list of Secret objects holding
-// metadata, type and dataKeys. It refuses anything that is not a Table, so a
-// misbehaving server that sends full Secrets is never decoded.
-func secretTable(raw []byte) (*unstructured.UnstructuredList, error) {
+// secretTable turns a Table of Secrets into Secret objects holding metadata,
+// type and dataKeys, passed to add, and returns the table's list metadata. It
+// refuses anything that is not a Table, so a misbehaving server that sends
+// full Secrets is never decoded.
+func secretTable(raw []byte, add func(map[string]any) error) (metav1.ListMeta, error) {
 	var tbl metav1.Table
 	if err := json.Unmarshal(raw, &tbl); err != nil {
-		return nil, fmt.Errorf("decoding the Secret table: %w", err)
+		return metav1.ListMeta{}, fmt.Errorf("decoding the Secret table: %w", err)
 	}
 	if tbl.Kind != "Table" {
-		return nil, fmt.Errorf("asked for a Table of Secrets, got kind %q", tbl.Kind)
+		return metav1.ListMeta{}, fmt.Errorf("asked for a Table of Secrets, got kind %q", tbl.Kind)
 	}
 	typeCol, dataCol := -1, -1
 	for i, col := range tbl.ColumnDefinitions {
@@ -85,16 +84,15 @@ func secretTable(raw []byte) (*unstructured.UnstructuredList, error) {
 			dataCol = i
 		}
 	}
-	list := newList("SecretList", tbl.Continue, tbl.ResourceVersion)
 	for i, row := range tbl.Rows {
 		var pom struct {
 			Metadata map[string]any `json:"metadata"`
 		}
 		if len(row.Object.Raw) == 0 {
-			return nil, fmt.Errorf("Secret table row %d has no metadata (includeObject=Metadata ignored)", i)
+			return metav1.ListMeta{}, fmt.Errorf("Secret table row %d has no metadata (includeObject=Metadata ignored)", i)
 		}
 		if err := json.Unmarshal(row.Object.Raw, &pom); err != nil {
-			return nil, fmt.Errorf("decoding the metadata of Secret table row %d: %w", i, err)
+			return metav1.ListMeta{}, fmt.Errorf("decoding the metadata of Secret table row %d: %w", i, err)
 		}
 		obj := map[string]any{"apiVersion": "v1", "kind": "Secret", "metadata": pom.Metadata}
 		if typeCol >= 0 && typeCol < len(row.Cells) {
@@ -107,26 +105,27 @@ func secretTable(raw []byte) (*unstructured.UnstructuredList, error) {
 				obj["dataKeys"] = int64(n)
 			}
 		}
-		list.Items = append(list.Items, unstructured.Unstructured{Object: obj})
+		if err := add(obj); err != nil {
+			return metav1.ListMeta{}, err
+		}
 	}
-	return list, nil
+	return tbl.ListMeta, nil
 }
 
 // configMapsPage lists one page of ConfigMaps through the metadata client:
 // their content is never transferred, and only names are kept.
-func (c *collector) configMapsPage(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
-	return c.metadataPage(ctx, configMapsGVR, "ConfigMap", opts)
+func (c *collector) configMapsPage(ctx context.Context, opts metav1.ListOptions, add func(map[string]any) error) (metav1.ListMeta, error) {
+	return c.metadataPage(ctx, configMapsGVR, "ConfigMap", opts, add)
 }
 
-// metadataPage lists one page of PartialObjectMetadata and returns it as a
-// list of objects of the given kind holding only apiVersion, kind and
+// metadataPage lists one page of PartialObjectMetadata and passes each item
+// to add as an object of the given kind holding only apiVersion, kind and
 // metadata (snapshot.Sanitize trims them further).
-func (c *collector) metadataPage(ctx context.Context, gvr schema.GroupVersionResource, kind string, opts metav1.ListOptions) (runtime.Object, error) {
+func (c *collector) metadataPage(ctx context.Context, gvr schema.GroupVersionResource, kind string, opts metav1.ListOptions, add func(map[string]any) error) (metav1.ListMeta, error) {
 	pl, err := c.meta.Resource(gvr).List(ctx, opts)
 	if err != nil {
-		return nil, err
+		return metav1.ListMeta{}, err
 	}
-	list := newList(kind+"List", pl.Continue, pl.ResourceVersion)
 	for i := range pl.Items {
 		m := &pl.Items[i].ObjectMeta
 		md := map[string]any{"name": m.Name}
@@ -150,18 +149,11 @@ func (c *collector) metadataPage(ctx context.Context, gvr schema.GroupVersionRes
 				md["ownerReferences"] = refs
 			}
 		}
-		list.Items = append(list.Items, unstructured.Unstructured{Object: map[string]any{
-			"apiVersion": gvr.GroupVersion().String(), "kind": kind, "metadata": md,
-		}})
+		if err := add(map[string]any{"apiVersion": gvr.GroupVersion().String(), "kind": kind, "metadata": md}); err != nil {
+			return metav1.ListMeta{}, err
+		}
 	}
-	return list, nil
-}
-
-func newList(kind, cont, rv string) *unstructured.UnstructuredList {
-	l := &unstructured.UnstructuredList{Object: map[string]any{"apiVersion": "v1", "kind": kind}}
-	l.SetContinue(cont)
-	l.SetResourceVersion(rv)
-	return l
+	return pl.ListMeta, nil
 }
 
 func stringMap(m map[string]string) map[string]any {

@@ -3,12 +3,18 @@ package snapshot
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"flag"
+	"fmt"
+	"io"
+	stdmaps "maps"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -277,4 +283,516 @@ func FuzzLoad(f *testing.F) {
 		}
 		s.Derive() // must not panic on any valid snapshot
 	})
+}
+
+// stdJSON is what Marshal promised to equal: encoding/json without HTML
+// escaping and without the final newline.
+func stdJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		t.Fatal(err)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+}
+
+func TestMarshalMatchesEncodingJSON(t *testing.T) {
+	fix, err := Load(fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all strings.Builder
+	for c := range 256 {
+		all.WriteByte(byte(c))
+	}
+	odd := New(Cluster{Name: "odd <&>", Labels: map[string]string{"a\u2028b": "\u2029"}}, time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC))
+	odd.Objects["Pod"] = []map[string]any{{
+		"kind": "Pod", "apiVersion": "v1", "metadata": map[string]any{"name": "p"},
+		"bytes":   all.String(),
+		"invalid": "a\xffb\xc3",
+		"unicode": "é日本\U0001F600 <script>&amp;",
+		"numbers": []any{json.Number("0"), json.Number("-12"), json.Number("1.5e3"), json.Number("0.25"), json.Number(""), 3, int64(-4), 2.5, float64(1e21), uint(7)},
+		"empty":   map[string]any{},
+		"nilmap":  map[string]any(nil),
+		"nilarr":  []any(nil),
+		"arr":     []any{},
+		"typed":   map[string]string{"z": "1", "a": "<2>"},
+		"bools":   []any{true, false, nil},
+	}}
+	odd.Objects["Empty"] = []map[string]any{}
+	odd.Objects["Nil"] = nil
+	noObjects := New(Cluster{Name: "none"}, time.Unix(0, 0))
+	noObjects.Objects = nil
+	tests := []struct {
+		name string
+		s    *Snapshot
+	}{{"fixture", fix}, {"odd values", odd}, {"no objects map", noObjects}, {"empty", New(Cluster{Name: "e"}, time.Unix(0, 0))}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Marshal(tt.s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := stdJSON(t, tt.s)
+			if !bytes.Equal(got, want) {
+				i := 0
+				for i < len(got) && i < len(want) && got[i] == want[i] {
+					i++
+				}
+				t.Fatalf("Marshal differs from encoding/json at byte %d:\n got %q\nwant %q", i, got[i:min(len(got), i+60)], want[i:min(len(want), i+60)])
+			}
+			sum := sha256.Sum256(want)
+			if d, _ := Digest(tt.s); d != "sha256:"+hex.EncodeToString(sum[:]) {
+				t.Errorf("Digest = %s, not the hash of the canonical JSON", d)
+			}
+		})
+	}
+	t.Run("invalid number", func(t *testing.T) {
+		s := New(Cluster{Name: "c"}, time.Unix(0, 0))
+		s.Objects["Pod"] = []map[string]any{{"n": json.Number("12abc")}}
+		if _, err := Marshal(s); err == nil || !strings.Contains(err.Error(), "12abc") || !strings.Contains(err.Error(), "Pod") {
+			t.Errorf("error = %v", err)
+		}
+	})
+}
+
+// pages splits objs in batches of n, as the fetchers add them page by page.
+func pages(objs []map[string]any, n int) [][]map[string]any {
+	var out [][]map[string]any
+	for len(objs) > n {
+		out = append(out, objs[:n])
+		objs = objs[n:]
+	}
+	return append(out, objs)
+}
+
+// cloneObjects deep-copies the objects of s through JSON, so that two
+// writers sanitise their own copies.
+func cloneSnapshot(t *testing.T, s *Snapshot) *Snapshot {
+	t.Helper()
+	b, err := Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Snapshot{}
+	if err := unmarshal(b, c); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestWriterMatchesSave(t *testing.T) {
+	fix, err := Load(fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := Digest(fix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"w.json", "w.json.gz"} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			saved := filepath.Join(dir, "saved-"+name)
+			if err := Save(saved, cloneSnapshot(t, fix)); err != nil {
+				t.Fatal(err)
+			}
+			s := cloneSnapshot(t, fix)
+			path := filepath.Join(dir, name)
+			w, err := Create(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Kinds concurrently, each in pages of 2, as the fetchers do.
+			var wg sync.WaitGroup
+			errs := make(chan error, 100)
+			for k, objs := range s.Objects {
+				wg.Go(func() {
+					for _, page := range pages(objs, 2) {
+						b := w.Batch(k)
+						for _, o := range page {
+							if err := b.Add(o); err != nil {
+								errs <- err
+							}
+						}
+						if err := b.Commit(); err != nil {
+							errs <- err
+						}
+					}
+				})
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Fatal(err)
+			}
+			if n := w.Len(); n != 20 {
+				t.Errorf("Len = %d, want 20", n)
+			}
+			if _, err := os.Stat(path); !os.IsNotExist(err) {
+				t.Errorf("file exists before Commit: %v", err)
+			}
+			s.Objects = nil
+			if err := w.Commit(s); err != nil {
+				t.Fatal(err)
+			}
+			back, err := Load(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := Digest(back); got != want {
+				t.Errorf("digest of the written file = %s, want %s", got, want)
+			}
+			if !reflect.DeepEqual(back, fix) {
+				t.Error("written snapshot differs from the fixture")
+			}
+			if got, exp := plain(t, path), plain(t, saved); !bytes.Equal(got, exp) {
+				t.Errorf("Writer and Save wrote different bytes:\n%s\n%s", got, exp)
+			}
+			if left, _ := filepath.Glob(filepath.Join(dir, ".*")); len(left) != 0 {
+				t.Errorf("temp files left: %v", left)
+			}
+		})
+	}
+}
+
+// plain returns the content of a snapshot file, gunzipped if need be.
+func plain(t *testing.T, path string) []byte {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(path, ".gz") {
+		return raw
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func testPod(name string, env ...any) map[string]any {
+	return map[string]any{"apiVersion": "v1", "kind": "Pod", "metadata": map[string]any{"name": name, "namespace": "n"},
+		"spec": map[string]any{"containers": []any{map[string]any{"name": "c", "env": env}}}}
+}
+
+func TestWriter(t *testing.T) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	tests := []struct {
+		name string
+		// fill adds objects through w; s is the header passed to Commit.
+		fill    func(t *testing.T, w *Writer, s *Snapshot)
+		wantErr []string // substrings of Commit's error; nil for success
+		want    func(t *testing.T, s *Snapshot, raw []byte)
+	}{
+		{
+			name: "sanitises before keeping anything",
+			fill: func(t *testing.T, w *Writer, s *Snapshot) {
+				b := w.Batch("Secret")
+				b.Add(map[string]any{"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+					"metadata": map[string]any{"name": "s", "namespace": "n", "annotations": map[string]any{LastApplied: `{"data":{"k":"Q0FOQVJZ"}}`}},
+					"data":     map[string]any{"k": "Q0FOQVJZ"}})
+				b.Commit()
+				p := w.Batch("Pod")
+				p.Add(testPod("p", map[string]any{"name": "A", "value": "CANARY"}))
+				p.Commit()
+			},
+			want: func(t *testing.T, s *Snapshot, raw []byte) {
+				for _, canary := range []string{"CANARY", "Q0FOQVJZ", LastApplied} {
+					if bytes.Contains(raw, []byte(canary)) {
+						t.Errorf("file holds %q: %s", canary, raw)
+					}
+				}
+				if n := s.Objects["Secret"][0]["dataKeys"]; n != json.Number("1") {
+					t.Errorf("dataKeys = %v, want 1", n)
+				}
+			},
+		},
+		{
+			name: "pages keep their order and a dropped kind is left out",
+			fill: func(t *testing.T, w *Writer, s *Snapshot) {
+				for _, names := range [][]string{{"a", "b"}, {}, {"c"}} {
+					b := w.Batch("Pod")
+					for _, n := range names {
+						b.Add(testPod(n))
+					}
+					if b.Len() != len(names) {
+						t.Errorf("batch Len = %d, want %d", b.Len(), len(names))
+					}
+					b.Commit()
+				}
+				r := w.Batch("Role")
+				r.Add(map[string]any{"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": map[string]any{"name": "r"}})
+				r.Commit()
+				w.Drop("Role")
+				// A page read again after a failure: the first try is dropped.
+				failed := w.Batch("Pod")
+				failed.Add(testPod("dup"))
+				again := w.Batch("Pod")
+				again.Add(testPod("d"))
+				again.Commit()
+				s.Status = Status{State: StatePartial, Errors: []Error{{Kind: "Role", Message: "forbidden"}}, MissingKinds: []string{"Role"}}
+				s.Objects = map[string][]map[string]any{"Service": {{"apiVersion": "v1", "kind": "Service", "metadata": map[string]any{"name": "svc"}}}}
+			},
+			want: func(t *testing.T, s *Snapshot, raw []byte) {
+				var names []string
+				for _, o := range s.Objects["Pod"] {
+					names = append(names, o["metadata"].(map[string]any)["name"].(string))
+				}
+				if !reflect.DeepEqual(names, []string{"a", "b", "c", "d"}) {
+					t.Errorf("pods = %v, want a b c d", names)
+				}
+				if _, ok := s.Objects["Role"]; ok {
+					t.Error("dropped kind Role is in the file")
+				}
+				if len(s.Objects["Service"]) != 1 || s.Status.State != StatePartial {
+					t.Errorf("objects of the header or status lost: %v %+v", s.Objects["Service"], s.Status)
+				}
+			},
+		},
+		{
+			name: "schema problems name the path across pages",
+			fill: func(t *testing.T, w *Writer, s *Snapshot) {
+				b := w.Batch("Pod")
+				b.Add(testPod("a"))
+				b.Add(testPod("b"))
+				b.Commit()
+				b = w.Batch("Pod")
+				b.Add(map[string]any{"apiVersion": "v1", "kind": "Pod", "metadata": map[string]any{"namespace": "n"}})
+				b.Commit()
+				c := w.Batch("ConfigMap")
+				c.Add(map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": "c", "labels": map[string]string{"x": "y"}}})
+				c.Commit()
+			},
+			wantErr: []string{"does not match the snapshot schema", "at /objects/Pod/2/metadata: missing properties: 'name'"},
+		},
+		{
+			name: "object under another kind",
+			fill: func(t *testing.T, w *Writer, s *Snapshot) {
+				b := w.Batch("Service")
+				b.Add(testPod("p"))
+				b.Commit()
+			},
+			wantErr: []string{"invalid snapshot", `at /objects/Service/0/kind: "Pod" filed under "Service"`},
+		},
+		{
+			name: "bad header",
+			fill: func(t *testing.T, w *Writer, s *Snapshot) {
+				s.Cluster.Name = ""
+				b := w.Batch("bad kind")
+				b.Add(map[string]any{"apiVersion": "v1", "kind": "bad kind", "metadata": map[string]any{"name": "x"}})
+				b.Commit()
+			},
+			wantErr: []string{"at /cluster/name", "at /objects"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "c.json")
+			w, err := Create(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := New(Cluster{Name: "c"}, at)
+			tt.fill(t, w, s)
+			err = w.Commit(s)
+			if left, _ := filepath.Glob(filepath.Join(dir, ".*")); len(left) != 0 {
+				t.Errorf("temp files left: %v", left)
+			}
+			if tt.wantErr != nil {
+				if err == nil {
+					t.Fatal("no error")
+				}
+				for _, want := range append(tt.wantErr, path) {
+					if !strings.Contains(err.Error(), want) {
+						t.Errorf("error %q lacks %q", err, want)
+					}
+				}
+				if _, err := os.Stat(path); !os.IsNotExist(err) {
+					t.Errorf("file written despite the error: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			back, err := Load(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, _ := os.ReadFile(path)
+			tt.want(t, back, raw)
+			if err := w.Batch("Pod").Commit(); err == nil || !strings.Contains(err.Error(), "after the writer was closed") {
+				t.Errorf("commit after close: %v", err)
+			}
+		})
+	}
+	t.Run("abort", func(t *testing.T) {
+		dir := t.TempDir()
+		w, err := Create(filepath.Join(dir, "a.json.gz"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := w.Batch("Pod")
+		b.Add(testPod("p"))
+		b.Commit()
+		w.Abort()
+		w.Abort()
+		if left, _ := os.ReadDir(dir); len(left) != 0 {
+			t.Errorf("files left after Abort: %v", left)
+		}
+	})
+}
+
+func TestSaveValidatesNonJSONTypes(t *testing.T) {
+	s := New(Cluster{Name: "c"}, time.Unix(0, 0))
+	// Set by hand, not decoded: the validator cannot walk map[string]string.
+	s.Objects["Namespace"] = []map[string]any{{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": "", "labels": map[string]string{"a": "b"}}}}
+	err := Save(filepath.Join(t.TempDir(), "s.json"), s)
+	if err == nil || !strings.Contains(err.Error(), "at /objects/Namespace/0/metadata/name") {
+		t.Fatalf("error = %v", err)
+	}
+	s.Objects["Namespace"][0]["metadata"].(map[string]any)["name"] = "ns"
+	path := filepath.Join(t.TempDir(), "s.json")
+	if err := Save(path, s); err != nil {
+		t.Fatal(err)
+	}
+	back, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := back.Objects["Namespace"][0]["metadata"].(map[string]any)["labels"]; !reflect.DeepEqual(got, map[string]any{"a": "b"}) {
+		t.Errorf("labels = %v", got)
+	}
+}
+
+// BenchmarkBatchAdd is the per-object cost of streaming a snapshot:
+// sanitise, validate and encode.
+func BenchmarkBatchAdd(b *testing.B) {
+	s, err := Load(fixture)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w, err := Create(filepath.Join(b.TempDir(), "b.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Abort()
+	objs := s.All()
+	for b.Loop() {
+		for _, o := range objs {
+			k := o["kind"].(string)
+			bt := w.Batch(k)
+			if err := bt.Add(o); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+func BenchmarkMarshal(b *testing.B) {
+	s, err := Load(fixture)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := Marshal(s); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestPlainValid holds the fast path of object validation to the schema: it
+// may only accept what the schema accepts.
+func TestPlainValid(t *testing.T) {
+	fix, err := Load(fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schemas, err := objectSchemas()
+	if err != nil {
+		t.Fatal(err)
+	}
+	type obj = map[string]any
+	md := func(kv ...any) obj {
+		m := obj{}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i].(string)] = kv[i+1]
+		}
+		return m
+	}
+	secret := func(extra obj) obj {
+		o := obj{"apiVersion": "v1", "kind": "Secret", "metadata": md("name", "s", "namespace", "n")}
+		stdmaps.Copy(o, extra)
+		return o
+	}
+	cases := []struct {
+		name string
+		kind string
+		obj  obj
+		fast bool // whether the fast path should accept it
+	}{
+		{"pod", "Pod", testPod("p"), true},
+		{"labels and annotations", "Pod", obj{"apiVersion": "v1", "kind": "Pod", "metadata": md("name", "p", "labels", obj{"a": "b"}, "annotations", obj{"c": "d"})}, true},
+		{"secret", "Secret", secret(obj{"type": "Opaque", "immutable": true, "dataKeys": json.Number("2")}), true},
+		{"secret, int dataKeys", "Secret", secret(obj{"dataKeys": int64(0)}), true},
+		{"config map", "ConfigMap", obj{"apiVersion": "v1", "kind": "ConfigMap", "metadata": md("name", "c")}, true},
+		{"no apiVersion", "Pod", obj{"kind": "Pod", "metadata": md("name", "p")}, false},
+		{"empty kind", "Pod", obj{"apiVersion": "v1", "kind": "", "metadata": md("name", "p")}, false},
+		{"numeric kind", "Pod", obj{"apiVersion": "v1", "kind": json.Number("1"), "metadata": md("name", "p")}, false},
+		{"no metadata", "Pod", obj{"apiVersion": "v1", "kind": "Pod"}, false},
+		{"empty name", "Pod", obj{"apiVersion": "v1", "kind": "Pod", "metadata": md("name", "")}, false},
+		{"numeric namespace", "Pod", obj{"apiVersion": "v1", "kind": "Pod", "metadata": md("name", "p", "namespace", json.Number("3"))}, false},
+		{"null namespace", "Pod", obj{"apiVersion": "v1", "kind": "Pod", "metadata": md("name", "p", "namespace", nil)}, false},
+		{"non-string label", "Pod", obj{"apiVersion": "v1", "kind": "Pod", "metadata": md("name", "p", "labels", obj{"a": true})}, false},
+		{"labels not a map", "Pod", obj{"apiVersion": "v1", "kind": "Pod", "metadata": md("name", "p", "labels", []any{})}, false},
+		{"last-applied", "Pod", obj{"apiVersion": "v1", "kind": "Pod", "metadata": md("name", "p", "annotations", obj{LastApplied: "{}"})}, false},
+		{"managedFields", "Pod", obj{"apiVersion": "v1", "kind": "Pod", "metadata": md("name", "p", "managedFields", []any{})}, false},
+		{"secret data", "Secret", secret(obj{"data": obj{}}), false},
+		{"secret apps/v1", "Secret", secret(obj{"apiVersion": "apps/v1"}), false},
+		{"secret negative keys", "Secret", secret(obj{"dataKeys": json.Number("-1")}), false},
+		{"secret fractional keys", "Secret", secret(obj{"dataKeys": json.Number("1.5")}), false},
+		{"secret numeric type", "Secret", secret(obj{"type": json.Number("1")}), false},
+		{"config map with data", "ConfigMap", obj{"apiVersion": "v1", "kind": "ConfigMap", "metadata": md("name", "c"), "data": obj{}}, false},
+		{"config map with labels", "ConfigMap", obj{"apiVersion": "v1", "kind": "ConfigMap", "metadata": md("name", "c", "labels", obj{"a": "b"})}, false},
+		{"config map with namespace", "ConfigMap", obj{"apiVersion": "v1", "kind": "ConfigMap", "metadata": md("name", "c", "namespace", "n")}, true},
+		{"config map with uid", "ConfigMap", obj{"apiVersion": "v1", "kind": "ConfigMap", "metadata": md("name", "c", "uid", "u")}, false},
+		{"config map with type", "ConfigMap", obj{"apiVersion": "v1", "kind": "ConfigMap", "metadata": md("name", "c"), "type": "x"}, false},
+		{"secret filed as config map", "ConfigMap", secret(nil), false},
+	}
+	for _, k := range sortedKinds(fix.Objects) {
+		for i, o := range fix.Objects[k] {
+			cases = append(cases, struct {
+				name string
+				kind string
+				obj  obj
+				fast bool
+			}{fmt.Sprintf("fixture %s %d", k, i), k, o, true})
+		}
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			sch := schemas[c.kind]
+			if sch == nil {
+				sch = schemas[""]
+			}
+			schemaOK := validateJSON(sch, c.obj) == nil
+			fast := plainValid(c.kind, c.obj)
+			if fast && !schemaOK {
+				t.Fatalf("the fast path accepts what the schema refuses")
+			}
+			if fast != c.fast {
+				t.Errorf("fast path = %v, want %v (schema: %v)", fast, c.fast, schemaOK)
+			}
+		})
+	}
 }

@@ -1,8 +1,10 @@
 // Command fetch benchmarks the fetchers on the local fleet: one cluster
 // seeded with -objects objects (ConfigMaps, Pods, Deployments, RoleBindings),
-// the snapshot timed against a bare client-go paginated list of the same
-// kinds in the same run, the peak memory of a snapshot process against the
-// snapshot's JSON size, and three clusters fetched concurrently against one.
+// the snapshot (streamed to a file as policy snapshot does, and in memory as
+// policy audit does) timed against a bare client-go paginated list of the
+// same kinds in the same run, the peak memory of a snapshot process against
+// the snapshot's JSON size, and three clusters fetched concurrently against
+// one.
 //
 //	go run ./bench/fetch [-objects 20000] [-runs 3]
 //
@@ -11,6 +13,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -50,12 +53,14 @@ func main() {
 	objects := flag.Int("objects", 20000, "objects to seed in each cluster")
 	hold := flag.Bool("hold", false, "seed, print the kubeconfig, and keep the fleet until interrupted (for profiling)")
 	runs := flag.Int("runs", 3, "timed runs of each measurement (the median is reported)")
-	child := flag.String("child", "", "internal: snapshot|list, run once in this process and report peak memory")
+	child := flag.String("child", "", "internal: save|collect|list, run once in this process and report peak memory")
 	kubeconfig := flag.String("kubeconfig", "", "internal: kubeconfig of the child")
 	kctx := flag.String("context", "", "internal: context of the child")
 	out := flag.String("o", "", "internal: snapshot file of the child")
 	gogc := flag.Int("gogc", 100, "internal: GC percent of the child")
 	cpuprofile := flag.String("cpuprofile", "", "internal: CPU profile of the child")
+	memprofile := flag.String("memprofile", "", "internal: heap profile of the child, written when it is done")
+	policy := flag.String("policy", "bin/policy", "policy binary whose `policy snapshot` peak memory is measured too (skipped when absent; make build)")
 	flag.Parse()
 	if *cpuprofile != "" {
 		pf, err := os.Create(*cpuprofile)
@@ -72,15 +77,26 @@ func main() {
 			os.Exit(1)
 		}
 		pprof.StopCPUProfile()
+		if *memprofile != "" {
+			pf, err := os.Create(*memprofile)
+			if err == nil {
+				err = pprof.Lookup("allocs").WriteTo(pf, 0)
+				pf.Close()
+			}
+			if err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(1)
+			}
+		}
 		return
 	}
-	if err := run(*objects, *runs, *hold); err != nil {
+	if err := run(*objects, *runs, *hold, *policy); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/fetch:", err)
 		os.Exit(1)
 	}
 }
 
-func run(objects, runs int, hold bool) error {
+func run(objects, runs int, hold bool, policy string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
 	specs := []testfleet.ClusterSpec{
@@ -122,36 +138,52 @@ func run(objects, runs int, hold bool) error {
 	one := targets[0]
 	opts := fetchers.Options{Timeout: 10 * time.Minute}
 
-	// Warm up both paths (TLS, apiserver watch caches), then alternate.
+	dir, err := os.MkdirTemp("", "bench-fetch-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	file := filepath.Join(dir, "a.json")
+
+	// Warm up every path (TLS, apiserver watch caches), then alternate.
 	s := fetchers.Collect(ctx, one, opts)
 	if s.Status.State != snapshot.StateComplete {
 		return fmt.Errorf("snapshot of %s: %+v", one.Cluster.Name, s.Status)
 	}
-	n := 0
-	for _, o := range s.Objects {
-		n += len(o)
-	}
-	data, err := snapshot.Marshal(s)
-	if err != nil {
+	s = nil
+	if _, _, err := save(ctx, one, opts, file); err != nil {
 		return err
 	}
-	s = nil
 	if _, err := bareList(ctx, one.Config); err != nil {
 		return err
 	}
-	var snapT, listT, fleetT []time.Duration
-	listed := 0
+	if _, err := rawJSON(ctx, one.Config); err != nil {
+		return err
+	}
+	var saveT, collectT, listT, rawT, fleetT []time.Duration
+	var rawBytes int64
+	listed, n := 0, 0
 	for range runs {
 		t := time.Now()
-		if s := fetchers.Collect(ctx, one, opts); s.Status.State != snapshot.StateComplete {
-			return fmt.Errorf("snapshot: %+v", s.Status)
+		if n, _, err = save(ctx, one, opts, file); err != nil {
+			return err
 		}
-		snapT = append(snapT, time.Since(t))
+		saveT = append(saveT, time.Since(t))
 		t = time.Now()
 		if listed, err = bareList(ctx, one.Config); err != nil {
 			return err
 		}
 		listT = append(listT, time.Since(t))
+		t = time.Now()
+		if rawBytes, err = rawJSON(ctx, one.Config); err != nil {
+			return err
+		}
+		rawT = append(rawT, time.Since(t))
+		t = time.Now()
+		if s := fetchers.Collect(ctx, one, opts); s.Status.State != snapshot.StateComplete {
+			return fmt.Errorf("snapshot: %+v", s.Status)
+		}
+		collectT = append(collectT, time.Since(t))
 		t = time.Now()
 		var bad atomic.Int32
 		fetchers.Fleet(ctx, targets, opts, func(s *snapshot.Snapshot) {
@@ -165,49 +197,209 @@ func run(objects, runs int, hold bool) error {
 		}
 		runtime.GC()
 	}
-
-	dir, err := os.MkdirTemp("", "bench-fetch-")
+	fi, err := os.Stat(file)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	size := fi.Size()
+
 	type mem struct {
 		name string
 		rss  int64
 	}
 	var mems []mem
 	for _, m := range []struct {
-		mode string
-		gogc int
-	}{{"snapshot", 100}, {"snapshot", 400}, {"list", 100}} {
-		rss, err := childRSS(f.Kubeconfig, "bench-a", m.mode, filepath.Join(dir, "a.json"), m.gogc)
+		mode, what string
+		gogc       int
+	}{
+		{"save", "streaming snapshot to a file (`fetchers.Save`, as `policy snapshot`)", 100},
+		{"save", "streaming snapshot to a file (`fetchers.Save`)", 400},
+		{"collect", "in-memory snapshot, then `snapshot.Save` (`fetchers.Collect`, as `policy audit`)", 100},
+		{"list", "bare typed list, keeping every object", 100},
+	} {
+		rss, err := childRSS(f.Kubeconfig, "bench-a", m.mode, filepath.Join(dir, m.mode+".json"), m.gogc)
 		if err != nil {
 			return err
 		}
-		mems = append(mems, mem{fmt.Sprintf("%s, GOGC=%d", m.mode, m.gogc), rss})
-	}
-	fi, err := os.Stat(filepath.Join(dir, "a.json"))
-	if err != nil {
-		return err
-	}
-	if fi.Size() != int64(len(data)) {
-		fmt.Fprintf(os.Stderr, "note: child snapshot %d bytes, in-process %d bytes\n", fi.Size(), len(data))
+		mems = append(mems, mem{fmt.Sprintf("%s, GOGC=%d", m.what, m.gogc), rss})
 	}
 
-	ms, ml, mf := median(snapT), median(listT), median(fleetT)
+	var cli []mem
+	if _, err := os.Stat(policy); err == nil {
+		// The same command against a closed port: the binary's fixed cost.
+		dead, err := deadKubeconfig(f.Kubeconfig, filepath.Join(dir, "dead.kubeconfig"))
+		if err != nil {
+			return err
+		}
+		for _, c := range []struct {
+			name       string
+			kubeconfig string
+			args       []string
+		}{
+			{"`policy snapshot` of this cluster", f.Kubeconfig, nil},
+			{"`policy snapshot` of a closed port (the binary's fixed cost)", dead, []string{"--timeout", "1s"}},
+		} {
+			args := append([]string{"snapshot", "--kubeconfig", c.kubeconfig, "--context", "bench-a", "-o", filepath.Join(dir, "cli")}, c.args...)
+			hwm, anon, err := procPeak(policy, args...)
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "note: %v\n", err)
+				continue
+			}
+			cli = append(cli, mem{c.name + ": VmHWM", hwm}, mem{c.name + ": peak RssAnon (heap, stacks; not the mapped binary)", anon})
+		}
+	} else {
+		fmt.Fprintf(os.Stderr, "note: %s not found, policy snapshot not measured (make build)\n", policy)
+	}
+
+	ms, mc, ml, mr, mf := median(saveT), median(collectT), median(listT), median(rawT), median(fleetT)
 	fmt.Printf("Command: `go run ./bench/fetch -objects %d -runs %d` (%d CPUs, %s), 3 clusters on kube-apiserver %s, seeded in parallel in %s.\n\n",
 		objects, runs, runtime.NumCPU(), runtime.Version(), testfleet.Current, seedTime.Round(time.Second))
 	fmt.Printf("| Measure | Median of %d | Target |\n|---|---|---|\n", runs)
-	fmt.Printf("| Snapshot of one cluster (%d objects kept, all kinds + nodes + discovery) | %s | |\n", n, ms.Round(time.Millisecond))
+	fmt.Printf("| Snapshot of one cluster streamed to a file (`fetchers.Save`: %d objects, all kinds + nodes + discovery, validated, written) | %s | |\n", n, ms.Round(time.Millisecond))
+	fmt.Printf("| Snapshot of one cluster in memory (`fetchers.Collect`) | %s | |\n", mc.Round(time.Millisecond))
 	fmt.Printf("| Bare client-go paginated list of the same kinds (typed, %d objects, pages of 500, 4 at once) | %s | |\n", listed, ml.Round(time.Millisecond))
-	fmt.Printf("| Ratio snapshot / bare list | %.2fx | <= 1.3x |\n", float64(ms)/float64(ml))
-	fmt.Printf("| Three clusters concurrently | %s | |\n", mf.Round(time.Millisecond))
-	fmt.Printf("| Ratio three / one | %.2fx | well under 3x |\n", float64(mf)/float64(ms))
-	fmt.Printf("| Snapshot JSON size | %.1f MB | |\n", float64(len(data))/1e6)
+	fmt.Printf("| Reference: the same pages as raw JSON (what the snapshot asks for), read and discarded, not decoded (%.1f MB) | %s | |\n", float64(rawBytes)/1e6, mr.Round(time.Millisecond))
+	fmt.Printf("| Ratio streamed snapshot / bare list | %.2fx | <= 1.3x |\n", float64(ms)/float64(ml))
+	fmt.Printf("| Ratio raw JSON transfer / bare list | %.2fx | |\n", float64(mr)/float64(ml))
+	fmt.Printf("| Ratio in-memory snapshot / bare list | %.2fx | |\n", float64(mc)/float64(ml))
+	fmt.Printf("| Three clusters concurrently (`fetchers.Fleet`) | %s | |\n", mf.Round(time.Millisecond))
+	fmt.Printf("| Ratio three / one (in memory) | %.2fx | well under 3x |\n", float64(mf)/float64(mc))
+	fmt.Printf("| Snapshot JSON size (canonical, uncompressed) | %.1f MB | |\n", float64(size)/1e6)
 	for _, m := range mems {
-		fmt.Printf("| Peak RSS of a process doing the %s | %.1f MB (%.2fx the JSON) | <= 3x |\n", m.name, float64(m.rss)/1e6, float64(m.rss)/float64(len(data)))
+		fmt.Printf("| Peak RSS (VmHWM) of a process doing the %s | %.1f MB (%.2fx the JSON) | <= 3x |\n", m.name, float64(m.rss)/1e6, float64(m.rss)/float64(size))
+	}
+	for _, m := range cli {
+		fmt.Printf("| %s (polled every 5 ms) | %.1f MB (%.2fx the JSON) | |\n", m.name, float64(m.rss)/1e6, float64(m.rss)/float64(size))
 	}
 	return nil
+}
+
+// rawJSON reads every kind the snapshot reads, as JSON pages of 500 like the
+// fetcher asks for them, and discards the bytes: the transfer alone, without
+// decoding. It returns the bytes read.
+func rawJSON(ctx context.Context, cfg *rest.Config) (int64, error) {
+	cs, err := kubernetes.NewForConfig(fetchers.ClientConfig(cfg, time.Minute))
+	if err != nil {
+		return 0, err
+	}
+	rc := cs.CoreV1().RESTClient()
+	var paths []string
+	for _, r := range []string{"namespaces", "nodes", "pods", "serviceaccounts", "services", "configmaps", "secrets"} {
+		paths = append(paths, "/api/v1/"+r)
+	}
+	for _, r := range []string{"apps/v1/deployments", "apps/v1/statefulsets", "apps/v1/daemonsets", "apps/v1/replicasets", "batch/v1/jobs", "batch/v1/cronjobs",
+		"rbac.authorization.k8s.io/v1/roles", "rbac.authorization.k8s.io/v1/clusterroles", "rbac.authorization.k8s.io/v1/rolebindings", "rbac.authorization.k8s.io/v1/clusterrolebindings",
+		"networking.k8s.io/v1/networkpolicies", "networking.k8s.io/v1/ingresses",
+		"admissionregistration.k8s.io/v1/validatingwebhookconfigurations", "admissionregistration.k8s.io/v1/mutatingwebhookconfigurations"} {
+		paths = append(paths, "/apis/"+r)
+	}
+	var total atomic.Int64
+	sem := make(chan struct{}, 4)
+	var wg sync.WaitGroup
+	errs := make(chan error, len(paths))
+	for _, p := range paths {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			cont := ""
+			for {
+				req := rc.Get().AbsPath(p).Param("limit", "500").SetHeader("Accept", "application/json")
+				if cont != "" {
+					req = req.Param("continue", cont)
+				}
+				raw, err := req.Do(ctx).Raw()
+				if err != nil {
+					errs <- fmt.Errorf("listing %s: %w", p, err)
+					return
+				}
+				total.Add(int64(len(raw)))
+				// The list metadata comes first: no need to decode the page.
+				cont = ""
+				head := raw[:min(len(raw), 2048)]
+				if i := bytes.Index(head, []byte(`"continue":"`)); i >= 0 {
+					rest := head[i+len(`"continue":"`):]
+					if j := bytes.IndexByte(rest, '"'); j >= 0 {
+						cont = string(rest[:j])
+					}
+				}
+				if cont == "" {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	return total.Load(), <-errs
+}
+
+// deadKubeconfig writes a copy of the kubeconfig at src whose every server
+// is a closed port, and returns its path.
+func deadKubeconfig(src, dst string) (string, error) {
+	cfg, err := clientcmd.LoadFromFile(src)
+	if err != nil {
+		return "", err
+	}
+	for _, c := range cfg.Clusters {
+		c.Server = "https://127.0.0.1:1"
+	}
+	return dst, clientcmd.WriteToFile(*cfg, dst)
+}
+
+// procPeak runs policy with args and returns its peak VmHWM and RssAnon,
+// polled from /proc while it runs.
+func procPeak(policy string, args ...string) (hwm, anon int64, err error) {
+	cmd := exec.Command(policy, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		return 0, 0, err
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	status := fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-done:
+			var ee *exec.ExitError
+			if err != nil && !(errors.As(err, &ee) && ee.ExitCode() == 3) { // 3: incomplete, expected of a closed port
+				return 0, 0, fmt.Errorf("policy %s: %w: %s", strings.Join(args, " "), err, stderr.String())
+			}
+			return hwm, anon, nil
+		case <-tick.C:
+			b, err := os.ReadFile(status)
+			if err != nil {
+				continue
+			}
+			for _, l := range strings.Split(string(b), "\n") {
+				f := strings.Fields(l)
+				if len(f) != 3 {
+					continue
+				}
+				kb, _ := strconv.ParseInt(f[1], 10, 64)
+				switch f[0] {
+				case "VmHWM:":
+					hwm = max(hwm, kb*1024)
+				case "RssAnon:":
+					anon = max(anon, kb*1024)
+				}
+			}
+		}
+	}
+}
+
+// save streams one complete snapshot to path and returns its object count.
+func save(ctx context.Context, t fetchers.Target, opts fetchers.Options, path string) (int, *snapshot.Snapshot, error) {
+	s, n, err := fetchers.Save(ctx, t, opts, path)
+	if err != nil {
+		return 0, nil, err
+	}
+	if s.Status.State != snapshot.StateComplete {
+		return 0, nil, fmt.Errorf("snapshot of %s: %+v", t.Cluster.Name, s.Status)
+	}
+	return n, s, nil
 }
 
 // seed creates objects spread over 20 namespaces, with 32 parallel creates:
@@ -380,8 +572,9 @@ func bareList(ctx context.Context, cfg *rest.Config) (int, error) {
 	return int(total.Load()), <-errs
 }
 
-// runChild does one snapshot (Collect and Save, as the CLI does) or one bare
-// list in this process, then prints its peak RSS.
+// runChild does one snapshot (save: streamed to a file, as policy snapshot;
+// collect: Collect then snapshot.Save) or one bare list in this process, then
+// prints its peak RSS.
 func runChild(mode, kubeconfig, context_, out string, gogc int) error {
 	debug.SetGCPercent(gogc)
 	ctx := context.Background()
@@ -390,9 +583,15 @@ func runChild(mode, kubeconfig, context_, out string, gogc int) error {
 	if err != nil {
 		return err
 	}
+	t := fetchers.Target{Cluster: snapshot.Cluster{Name: context_, Context: context_}, Config: raw}
+	opts := fetchers.Options{Timeout: 10 * time.Minute}
 	switch mode {
-	case "snapshot":
-		s := fetchers.Collect(ctx, fetchers.Target{Cluster: snapshot.Cluster{Name: context_, Context: context_}, Config: raw}, fetchers.Options{Timeout: 10 * time.Minute})
+	case "save":
+		if _, _, err := save(ctx, t, opts, out); err != nil {
+			return err
+		}
+	case "collect":
+		s := fetchers.Collect(ctx, t, opts)
 		if s.Status.State != snapshot.StateComplete {
 			return fmt.Errorf("%+v", s.Status)
 		}
