@@ -15,11 +15,11 @@ objects=$(grep -c '^kind:' -r "$dir" | awk -F: '{s+=$2} END {print s}')
 times=$(mktemp)
 trap 'rm -f "$times"' EXIT
 echo "corpus: $dir ($objects objects), $(nproc) cores, $(date -u +%Y-%m-%d)"
-echo "command: $policy scan -o json=/dev/null $dir"
+echo "command: $policy scan -o json=- $dir >/dev/null"
 for run in 1 2 3; do
   load=$(cut -d' ' -f1 /proc/loadavg)
   # exit 1 is expected: the corpus holds misconfigured objects
-  /usr/bin/time -f "%e %U %S %M" -o "$times.run" "$policy" scan -o json=/dev/null "$dir" >/dev/null || [[ $? -eq 1 ]]
+  /usr/bin/time -f "%e %U %S %M" -o "$times.run" "$policy" scan -o json=- "$dir" >/dev/null || [[ $? -eq 1 ]]
   read -r secs user sys kb < <(tail -n1 "$times.run")
   echo "$secs $user $sys $kb $load" >>"$times"
   awk -v s="$secs" -v u="$user" -v y="$sys" -v kb="$kb" -v n="$objects" -v r="$run" -v l="$load" \
