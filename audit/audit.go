@@ -178,6 +178,9 @@ func (c *cluster) evaluate(ctx context.Context, eng *engine.Engine, opts Options
 			c.objects = append(c.objects, v)
 		}
 	}
+	if !hasScope(eng, engine.ScopeCluster) {
+		return // the cluster input costs a conversion; skip it when nothing reads it
+	}
 	v, err := eng.EvalCluster(ctx, s.Cluster.Name, clusterInput(s, c.views, opts))
 	if err != nil {
 		c.errs = append(c.errs, engine.InputError{Cluster: s.Cluster.Name, Message: "cluster policies: " + err.Error()})
@@ -222,4 +225,14 @@ func status(c *cluster) engine.ClusterStatus {
 		}
 	}
 	return st
+}
+
+// hasScope reports whether the engine evaluates any policy of the scope.
+func hasScope(eng *engine.Engine, scope string) bool {
+	for _, p := range eng.Policies() {
+		if p.Scope == scope {
+			return true
+		}
+	}
+	return false
 }

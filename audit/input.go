@@ -474,8 +474,27 @@ func nonNil[T any](l []T) []T {
 // followed by ast.InterfaceToValue gives, without the JSON round trip that
 // ast.InterfaceToValue makes for structs, typed slices and typed maps (the
 // derived views, nodes, API groups and objects by kind). Types with their own
-// JSON or text encoding still go through encoding/json.
+// JSON or text encoding still go through encoding/json. Equal object
+// references and string lists that share their backing array (a role's
+// rules, repeated in every grant) become one shared term, which OPA never
+// modifies.
 func value(x any) (ast.Value, error) {
+	c := converter{refs: map[snapshot.Ref]*ast.Term{}, lists: map[list]*ast.Term{}}
+	return c.value(x)
+}
+
+type converter struct {
+	refs  map[snapshot.Ref]*ast.Term
+	lists map[list]*ast.Term
+}
+
+// list identifies a []string by its backing array and length.
+type list struct {
+	data uintptr
+	n    int
+}
+
+func (c *converter) value(x any) (ast.Value, error) {
 	switch x := x.(type) {
 	case nil:
 		return ast.Null{}, nil
@@ -485,10 +504,12 @@ func value(x any) (ast.Value, error) {
 		return ast.String(x), nil
 	case bool:
 		return ast.Boolean(x), nil
+	case json.Number:
+		return numberValue(x)
 	case map[string]any:
 		kvs := make([][2]*ast.Term, 0, len(x))
 		for k, e := range x {
-			v, err := value(e)
+			v, err := c.value(e)
 			if err != nil {
 				return nil, err
 			}
@@ -501,7 +522,7 @@ func value(x any) (ast.Value, error) {
 		}
 		ts := make([]*ast.Term, len(x))
 		for i, e := range x {
-			v, err := value(e)
+			v, err := c.value(e)
 			if err != nil {
 				return nil, err
 			}
@@ -514,7 +535,7 @@ func value(x any) (ast.Value, error) {
 		}
 		ts := make([]*ast.Term, len(x))
 		for i, e := range x {
-			v, err := value(e)
+			v, err := c.value(e)
 			if err != nil {
 				return nil, err
 			}
@@ -522,20 +543,88 @@ func value(x any) (ast.Value, error) {
 		}
 		return ast.NewArray(ts...), nil
 	}
-	return reflectValue(reflect.ValueOf(x))
+	return c.reflect(reflect.ValueOf(x))
+}
+
+// numberValue is a json.Number as encoding/json writes it: an empty one is
+// 0, an invalid one an error.
+func numberValue(n json.Number) (ast.Value, error) {
+	if n == "" {
+		n = "0"
+	}
+	if _, err := n.Float64(); err != nil {
+		return nil, fmt.Errorf("invalid number %q", string(n))
+	}
+	return ast.Number(n), nil
 }
 
 var (
+	jsonNumber    = reflect.TypeFor[json.Number]()
 	jsonMarshaler = reflect.TypeFor[json.Marshaler]()
 	textMarshaler = reflect.TypeFor[encoding.TextMarshaler]()
+	refType       = reflect.TypeFor[snapshot.Ref]()
+	stringsType   = reflect.TypeFor[[]string]()
+	marshalers    sync.Map // reflect.Type -> bool: has its own JSON or text encoding
 )
 
-func reflectValue(v reflect.Value) (ast.Value, error) {
+func marshals(t reflect.Type) bool {
+	if m, ok := marshalers.Load(t); ok {
+		return m.(bool)
+	}
+	p := reflect.PointerTo(t)
+	m := t.Implements(jsonMarshaler) || t.Implements(textMarshaler) || p.Implements(jsonMarshaler) || p.Implements(textMarshaler)
+	marshalers.Store(t, m)
+	return m
+}
+
+// term converts v to a term, shared for object references and string lists
+// already converted.
+func (c *converter) term(v reflect.Value) (*ast.Term, error) {
+	switch v.Type() {
+	case refType:
+		r := v.Interface().(snapshot.Ref)
+		if t, ok := c.refs[r]; ok {
+			return t, nil
+		}
+		val, err := c.reflect(v)
+		if err != nil {
+			return nil, err
+		}
+		t := ast.NewTerm(val)
+		c.refs[r] = t
+		return t, nil
+	case stringsType:
+		if v.Len() == 0 {
+			break
+		}
+		k := list{v.Pointer(), v.Len()}
+		if t, ok := c.lists[k]; ok {
+			return t, nil
+		}
+		ts := make([]*ast.Term, v.Len())
+		for i := range ts {
+			ts[i] = ast.StringTerm(v.Index(i).String())
+		}
+		t := ast.ArrayTerm(ts...)
+		c.lists[k] = t
+		return t, nil
+	}
+	val, err := c.reflect(v)
+	if err != nil {
+		return nil, err
+	}
+	return ast.NewTerm(val), nil
+}
+
+func (c *converter) reflect(v reflect.Value) (ast.Value, error) {
 	if !v.IsValid() {
 		return ast.Null{}, nil
 	}
 	t := v.Type()
-	if t.Implements(jsonMarshaler) || t.Implements(textMarshaler) || reflect.PointerTo(t).Implements(jsonMarshaler) || reflect.PointerTo(t).Implements(textMarshaler) {
+	if t == jsonNumber {
+		return numberValue(json.Number(v.String()))
+	}
+	if marshals(t) {
 		return viaJSON(v)
 	}
 	switch v.Kind() {
@@ -544,9 +633,9 @@ func reflectValue(v reflect.Value) (ast.Value, error) {
 			return ast.Null{}, nil
 		}
 		if v.Kind() == reflect.Interface {
-			return value(v.Elem().Interface())
+			return c.value(v.Elem().Interface())
 		}
-		return reflectValue(v.Elem())
+		return c.reflect(v.Elem())
 	case reflect.String:
 		return ast.String(v.String()), nil
 	case reflect.Bool:
@@ -568,27 +657,27 @@ func reflectValue(v reflect.Value) (ast.Value, error) {
 	case reflect.Array:
 		ts := make([]*ast.Term, v.Len())
 		for i := range ts {
-			e, err := reflectValue(v.Index(i))
+			e, err := c.term(v.Index(i))
 			if err != nil {
 				return nil, err
 			}
-			ts[i] = ast.NewTerm(e)
+			ts[i] = e
 		}
 		return ast.NewArray(ts...), nil
 	case reflect.Map:
 		if v.IsNil() {
 			return ast.Null{}, nil
 		}
-		if t.Key().Kind() != reflect.String || t.Key().Implements(textMarshaler) {
+		if t.Key().Kind() != reflect.String || marshals(t.Key()) {
 			return viaJSON(v)
 		}
 		kvs := make([][2]*ast.Term, 0, v.Len())
 		for it := v.MapRange(); it.Next(); {
-			e, err := reflectValue(it.Value())
+			e, err := c.term(it.Value())
 			if err != nil {
 				return nil, err
 			}
-			kvs = append(kvs, [2]*ast.Term{ast.StringTerm(it.Key().String()), ast.NewTerm(e)})
+			kvs = append(kvs, [2]*ast.Term{ast.StringTerm(it.Key().String()), e})
 		}
 		return ast.NewObject(kvs...), nil
 	case reflect.Struct:
@@ -605,11 +694,11 @@ func reflectValue(v reflect.Value) (ast.Value, error) {
 			if f.omitEmpty && empty(fv) {
 				continue
 			}
-			e, err := reflectValue(fv)
+			e, err := c.term(fv)
 			if err != nil {
 				return nil, fmt.Errorf("field %s: %w", f.name, err)
 			}
-			kvs = append(kvs, [2]*ast.Term{ast.StringTerm(f.name), ast.NewTerm(e)})
+			kvs = append(kvs, [2]*ast.Term{ast.StringTerm(f.name), e})
 		}
 		return ast.NewObject(kvs...), nil
 	}

@@ -213,7 +213,6 @@ func TestValueMatchesJSON(t *testing.T) {
 		K       bool              `json:"k,omitempty"`
 		L       []byte            `json:"l"`
 		M       time.Time         `json:"m"`
-		N       int64             `json:"n,string"`
 		Skipped string            `json:"-"`
 		Default string            // no tag: field name
 		private string            //nolint:unused // unexported: never encoded
@@ -224,7 +223,7 @@ func TestValueMatchesJSON(t *testing.T) {
 	}
 	v := outer{inner: inner{A: "inner", B: 2}, A: "outer", C: &inner{A: "c"}, G: map[string]named{"x": "y"},
 		H: []any{1.5, "two", nil, map[string]any{"three": true}}, I: 0.1, J: 7, L: []byte("hi"), M: auditTime,
-		N: 42, Skipped: "no", Default: "yes", private: "no", P: map[int]string{1: "one"}, Q: [2]bool{true, false},
+		Skipped: "no", Default: "yes", private: "no", P: map[int]string{1: "one"}, Q: [2]bool{true, false},
 		R: []map[string]any{{"kind": "Pod"}}, S: map[string][]byte{"k": []byte("v")}}
 	s := loadFleet(t, "eu-prod")[0]
 	views := s.Derive()
@@ -235,6 +234,9 @@ func TestValueMatchesJSON(t *testing.T) {
 	}{
 		{"struct shapes", v},
 		{"pointer to struct", &v},
+		{"string option", struct {
+			N int64 `json:"n,string"`
+		}{42}},
 		{"nil pointer field", struct {
 			P *outer `json:"p"`
 		}{}},
@@ -262,6 +264,13 @@ func TestValueMatchesJSON(t *testing.T) {
 			}
 		})
 	}
+	t.Run("no fallback for the views", func(t *testing.T) {
+		for _, typ := range []reflect.Type{reflect.TypeFor[outer](), reflect.TypeFor[snapshot.Views](), reflect.TypeFor[snapshot.SubjectView](), reflect.TypeFor[snapshot.Grant]()} {
+			if _, ok := fieldsOf(typ); !ok {
+				t.Errorf("%v goes through encoding/json", typ)
+			}
+		}
+	})
 	t.Run("unsupported", func(t *testing.T) {
 		if _, err := value(map[string]any{"f": func() {}}); err == nil {
 			t.Error("a func converted without error")

@@ -63,7 +63,8 @@ type ScopeVerdict struct {
 
 // EvalCluster evaluates every cluster-scope policy against one cluster's
 // input (see policies/README.md, "Cluster scope"). input must be JSON-able;
-// it is converted once. Findings carry the cluster's name.
+// it is converted once, or used as is when it is already an ast.Value.
+// Findings carry the cluster's name.
 func (e *Engine) EvalCluster(ctx context.Context, cluster string, input any) (ScopeVerdict, error) {
 	return e.evalScope(ctx, ScopeCluster, cluster, input)
 }

@@ -76,6 +76,21 @@ type SubjectView struct {
 	ClusterAdmin bool         `json:"clusterAdmin"` // holds "*" verbs on "*" resources in "*" groups cluster-wide
 	Grants       []Grant      `json:"grants"`
 	Sensitive    []Permission `json:"sensitive"`
+	Direct       []Held       `json:"direct"` // Grants and Sensitive bound to the subject itself, grouped by binding
+}
+
+// Held is what one binding gives a subject directly (not through one of its
+// groups): the rules of the binding's role and the sensitive permissions
+// they give. It repeats, grouped by binding, the subject's grants and
+// permissions whose Via is empty, so that policies reporting one finding per
+// subject and binding iterate bindings instead of scanning every grant.
+type Held struct {
+	Binding   Ref          `json:"binding"`
+	Role      Ref          `json:"role"`
+	Scope     string       `json:"scope"`               // "cluster" or "namespace"
+	Namespace string       `json:"namespace,omitempty"` // where it applies, for scope "namespace"
+	Rules     []Rule       `json:"rules"`               // never empty
+	Sensitive []Permission `json:"sensitive"`
 }
 
 // Binding is a RoleBinding or ClusterRoleBinding, normalised.
@@ -240,7 +255,7 @@ func deriveRBAC(byKind map[string][]map[string]any) *RBAC {
 	for _, id := range sortedKeys(subjects) {
 		s := subjects[id]
 		user, groups := s.user()
-		sv := SubjectView{Subject: s, ID: id, Groups: groups, Grants: []Grant{}, Sensitive: []Permission{}}
+		sv := SubjectView{Subject: s, ID: id, Groups: groups, Grants: []Grant{}, Sensitive: []Permission{}, Direct: []Held{}}
 		if groups == nil {
 			sv.Groups = []string{}
 		}
@@ -256,18 +271,27 @@ func deriveRBAC(byKind map[string][]map[string]any) *RBAC {
 			if how == "direct" || (s.Kind == "Group" && how == s.Name) {
 				how = ""
 			}
-			for _, rule := range b.rules {
-				g := Grant{Rule: rule, Binding: b.Ref, Role: b.RoleRef, Scope: "cluster", Via: how}
-				if b.Kind == "RoleBinding" {
-					g.Scope, g.Namespace = "namespace", b.Namespace
-				}
-				sv.Grants = append(sv.Grants, g)
+			if len(b.rules) == 0 {
+				continue
 			}
-		}
-		for _, g := range sv.Grants {
-			sv.Sensitive = append(sv.Sensitive, sensitive(g)...)
-			if g.Scope == "cluster" && isWildcard(g.Rule) {
-				sv.ClusterAdmin = true
+			h := Held{Binding: b.Ref, Role: b.RoleRef, Scope: "cluster", Rules: b.rules, Sensitive: []Permission{}}
+			if b.Kind == "RoleBinding" {
+				h.Scope, h.Namespace = "namespace", b.Namespace
+			}
+			for _, rule := range b.rules {
+				g := Grant{Rule: rule, Binding: b.Ref, Role: b.RoleRef, Scope: h.Scope, Namespace: h.Namespace, Via: how}
+				sv.Grants = append(sv.Grants, g)
+				ps := sensitive(g)
+				sv.Sensitive = append(sv.Sensitive, ps...)
+				if how == "" {
+					h.Sensitive = append(h.Sensitive, ps...)
+				}
+				if g.Scope == "cluster" && isWildcard(g.Rule) {
+					sv.ClusterAdmin = true
+				}
+			}
+			if how == "" {
+				sv.Direct = append(sv.Direct, h)
 			}
 		}
 		if (s.Kind == "User" && s.Name == "system:anonymous") || (s.Kind == "Group" && s.Name == "system:unauthenticated") {

@@ -208,6 +208,33 @@ func TestSubjects(t *testing.T) {
 	if !reflect.DeepEqual(perms, map[string]string{"create-pods": "namespace:ci", "pods-exec": "namespace:ci"}) {
 		t.Errorf("sensitive = %v", perms)
 	}
+	t.Run("direct", func(t *testing.T) {
+		// all-sa-view applies through a group: only edit is held directly.
+		if len(b.Direct) != 1 {
+			t.Fatalf("direct = %+v, want the edit binding only", b.Direct)
+		}
+		h := b.Direct[0]
+		if h.Binding != (Ref{Kind: "RoleBinding", Namespace: "ci", Name: "edit"}) || h.Role.Name != "edit" || h.Scope != "namespace" || h.Namespace != "ci" {
+			t.Errorf("held = %+v", h)
+		}
+		if len(h.Rules) != 3 {
+			t.Errorf("rules = %+v, want the 3 rules of edit", h.Rules)
+		}
+		var names []string
+		for _, p := range h.Sensitive {
+			names = append(names, p.Name)
+			if p.Binding != h.Binding || p.Via != "" {
+				t.Errorf("permission %+v not from %v directly", p, h.Binding)
+			}
+		}
+		sort.Strings(names)
+		if !reflect.DeepEqual(names, []string{"create-pods", "pods-exec"}) {
+			t.Errorf("sensitive = %q", names)
+		}
+		if g := byID["Group:system:serviceaccounts:ci"]; len(g.Direct) != 1 || g.Direct[0].Binding.Name != "all-sa-view" || len(g.Direct[0].Sensitive) != 0 {
+			t.Errorf("group's direct = %+v, want all-sa-view without sensitive permissions", g.Direct)
+		}
+	})
 	if bob := byID["User:bob"]; len(bob.Sensitive) != 0 {
 		t.Errorf("bob's pods/* grants %+v; pods/* is not pods/exec", bob.Sensitive)
 	}

@@ -1,7 +1,7 @@
 package fleetguard.fleet.image_digests_test
 
-import data.fleetguard.fleet.lib.fixtures
 import data.fleetguard.fleet.image_digests
+import data.fleetguard.fleet.lib.fixtures
 
 test_moved_tag_fails if {
 	inp := fixtures.fleet([

@@ -27,7 +27,9 @@ level(c, ns) := object.get(c.namespaces[ns], "pssEnforce", "") if c.namespaces[n
 
 strength(l) := object.get(rank, l, 0)
 
-shown(l) := "no level (privileged)" if l == "" else := sprintf("%q", [l])
+shown(l) := "no level (privileged)" if l == ""
+
+else := sprintf("%q", [l])
 
 violation contains {
 	"msg": sprintf("namespace %q enforces %s in cluster %s, but %s in %s (env %q)", [ns, shown(mine), c.name, shown(best), concat(", ", stricter), e]),

@@ -29,7 +29,7 @@ fields := ["failurePolicy", "timeoutSeconds", "rules", "namespaceSelector"]
 
 # differences(a, b) names the webhook fields where configurations a and b differ.
 differences(a, b) := {sprintf("%s %s", [name, f]) |
-	some name in {n | some n, _ in a} | {n | some n, _ in b}
+	some name in ({n | some n, _ in a} | {n | some n, _ in b})
 	some f in fields
 	object.get(a, [name, f], "absent") != object.get(b, [name, f], "absent")
 }

@@ -45,10 +45,32 @@ rb(ns, name) := {"kind": "RoleBinding", "namespace": ns, "name": name}
 
 cr(name) := {"kind": "ClusterRole", "name": name}
 
-# subject(kind, name, ns, perms, grants) is an rbac.subjects entry.
-subject(kind, name, ns, perms, grants) := {"kind": kind, "name": name, "namespace": ns, "id": subject_id(kind, name, ns), "groups": [], "missing": false, "clusterAdmin": false, "sensitive": perms, "grants": grants}
+# subject(kind, name, ns, perms, grants) is an rbac.subjects entry, with
+# its direct entries derived from perms and grants as snapshot.Derive does.
+subject(kind, name, ns, perms, grants) := {
+	"kind": kind, "name": name, "namespace": ns, "id": subject_id(kind, name, ns), "groups": [], "missing": false, "clusterAdmin": false,
+	"sensitive": perms, "grants": grants, "direct": direct(perms, grants),
+}
 
-subject_id(kind, name, ns) := sprintf("ServiceAccount:%s:%s", [ns, name]) if kind == "ServiceAccount" else := sprintf("%s:%s", [kind, name])
+# direct(perms, grants) groups the grants and permissions the subject holds
+# itself (no via) by binding: one views.rbac.subjects[].direct entry each.
+direct(perms, grants) := [held(b, perms, grants) | some b in {x.binding | some x in array.concat(perms, grants); own(x)}]
+
+own(x) if object.get(x, "via", "") == ""
+
+rule_fields := {"verbs", "apiGroups", "resources", "resourceNames", "nonResourceURLs"}
+
+held(b, perms, grants) := {
+	"binding": b, "role": first.role, "scope": first.scope, "namespace": object.get(first, "namespace", ""),
+	"rules": [object.filter(g, rule_fields) | some g in grants; g.binding == b; own(g)],
+	"sensitive": [p | some p in perms; p.binding == b; own(p)],
+} if {
+	first := [x | some x in array.concat(perms, grants); x.binding == b; own(x)][0]
+}
+
+subject_id(kind, name, ns) := sprintf("ServiceAccount:%s:%s", [ns, name]) if kind == "ServiceAccount"
+
+else := sprintf("%s:%s", [kind, name])
 
 # perm(permission, group, resource, verbs, binding, role) is a sensitive
 # permission held cluster-wide (ClusterRoleBinding) or in the binding's namespace.
@@ -57,7 +79,9 @@ perm(permission, group, resource, verbs, binding, role) := {
 	"scope": scope_of(binding), "namespace": object.get(binding, "namespace", ""), "binding": binding, "role": role,
 }
 
-scope_of(binding) := "cluster" if binding.kind == "ClusterRoleBinding" else := "namespace"
+scope_of(binding) := "cluster" if binding.kind == "ClusterRoleBinding"
+
+else := "namespace"
 
 grant(verbs, groups, resources, binding, role) := {
 	"verbs": verbs, "apiGroups": groups, "resources": resources, "resourceNames": [], "nonResourceURLs": [],

@@ -1,6 +1,6 @@
 # Helpers for the RBAC policies: which subjects are the platform's own, and
 # one finding per subject and binding for a set of sensitive permissions
-# (views.rbac.subjects[].sensitive). No violation rule, so not a policy.
+# (views.rbac.subjects[].direct[].sensitive). No violation rule, so not a policy.
 package fleetguard.cluster.lib.rbac
 
 import data.fleetguard.cluster.lib.k8s
@@ -34,26 +34,42 @@ where(g) := "cluster-wide" if {
 # binding_resource(b) is the resource of a finding about a binding.
 binding_resource(b) := k8s.resource(b)
 
-# held(names) are the [subject, binding] pairs where a non-system subject
-# holds one of the sensitive permissions in names directly.
-held(names) := {[s, p.binding] |
-	some s in input.views.rbac.subjects
-	not system_subject(s)
-	some p in s.sensitive
-	p.permission in names
-	direct(p)
+# cluster_admin(h) is true when a binding held directly (a subject's
+# views.rbac.subjects[].direct entry) grants every verb on every resource in
+# every group, cluster-wide.
+cluster_admin(h) if {
+	some p in h.sensitive
+	p.permission == "wildcard"
+	p.scope == "cluster"
 }
 
 resource_label(p) := p.resource if {
 	p.group == ""
 } else := sprintf("%s.%s", [p.resource, p.group])
 
+# holders[name] are the [subject index, direct index] pairs of the non-system
+# subjects that hold the sensitive permission name directly (through
+# input.views.rbac.subjects[i].direct[j]). Computed once per evaluation and
+# shared by every policy that calls findings.
+holders[name] contains [i, j] if {
+	some i, s in input.views.rbac.subjects
+	not system_subject(s)
+	some j, h in s.direct
+	some p in h.sensitive
+	name := p.permission
+}
+
 # findings(names) is one finding per non-system subject and binding that
-# grants it one of the sensitive permissions in names.
+# grants it one of the sensitive permissions in names. Subjects' direct
+# entries group the permissions by binding, so no grant is scanned twice.
 findings(names) := {f |
-	some [s, b] in held(names)
-	perms := [p | some p in s.sensitive; p.permission in names; direct(p); p.binding == b]
-	f := finding(s, b, perms)
+	index := holders
+	pairs := {pair | some n in names; some pair in index[n]}
+	some [i, j] in pairs
+	s := input.views.rbac.subjects[i]
+	h := s.direct[j]
+	perms := [p | some p in h.sensitive; p.permission in names]
+	f := finding(s, h.binding, perms)
 }
 
 finding(s, b, perms) := {

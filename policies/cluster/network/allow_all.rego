@@ -20,11 +20,17 @@ package fleetguard.cluster.network.allow_all
 
 import data.fleetguard.cluster.lib.k8s
 
-ports(a) := " on some ports" if a.ports else := " on every port"
+ports(a) := " on some ports" if a.ports
 
-prep(a) := "from" if a.direction == "ingress" else := "to"
+else := " on every port"
 
-peer(a) := "" if a.peer < 0 else := sprintf(" peer %d", [a.peer])
+prep(a) := "from" if a.direction == "ingress"
+
+else := "to"
+
+peer(a) := "" if a.peer < 0
+
+else := sprintf(" peer %d", [a.peer])
 
 violation contains {
 	"msg": sprintf("NetworkPolicy %s/%s allows %s %s %s%s (%s rule %d%s)", [p.namespace, p.name, a.direction, prep(a), a.reason, ports(a), a.direction, a.rule, peer(a)]),

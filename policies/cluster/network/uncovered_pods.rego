@@ -21,9 +21,10 @@ package fleetguard.cluster.network.uncovered_pods
 
 import data.fleetguard.cluster.lib.k8s
 
-has_policies(name) if {
+# with_policies are the namespaces that have NetworkPolicies: a set of
+# names, so each pod looks its namespace up instead of scanning them all.
+with_policies contains ns.name if {
 	some ns in input.views.network.namespaces
-	ns.name == name
 	count(ns.policies) > 0
 }
 
@@ -36,5 +37,5 @@ violation contains {
 	not p.selected
 	not p.controlled
 	not k8s.system_namespace(p.namespace)
-	has_policies(p.namespace)
+	p.namespace in with_policies
 }

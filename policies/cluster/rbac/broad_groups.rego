@@ -31,15 +31,14 @@ broad(s) if {
 }
 
 violation contains {
-	"msg": sprintf("%s %q grants sensitive permissions (%s) to %s %s (role %s %q)", [b.kind, b.name, concat(", ", perms), rbac.label(s), rbac.where(ps[0]), ps[0].role.kind, ps[0].role.name]),
+	"msg": sprintf("%s %q grants sensitive permissions (%s) to %s %s (role %s %q)", [b.kind, b.name, concat(", ", perms), rbac.label(s), rbac.where(h), h.role.kind, h.role.name]),
 	"resource": rbac.binding_resource(b),
-	"details": {"subject": s.id, "role": ps[0].role, "permissions": perms},
+	"details": {"subject": s.id, "role": h.role, "permissions": perms},
 } if {
 	some s in input.views.rbac.subjects
 	broad(s)
-	some p in s.sensitive
-	rbac.direct(p)
-	b := p.binding
-	ps := [q | some q in s.sensitive; q.binding == b; rbac.direct(q)]
-	perms := {q.permission | some q in ps}
+	some h in s.direct
+	perms := {p.permission | some p in h.sensitive}
+	count(perms) > 0
+	b := h.binding
 }

@@ -24,14 +24,13 @@ package fleetguard.cluster.rbac.cluster_admin
 import data.fleetguard.cluster.lib.rbac
 
 violation contains {
-	"msg": sprintf("%s %q gives %s cluster-admin rights: every verb on every resource, cluster-wide (role %s %q)", [b.kind, b.name, rbac.label(s), p.role.kind, p.role.name]),
+	"msg": sprintf("%s %q gives %s cluster-admin rights: every verb on every resource, cluster-wide (role %s %q)", [b.kind, b.name, rbac.label(s), h.role.kind, h.role.name]),
 	"resource": rbac.binding_resource(b),
-	"details": {"subject": s.id, "role": p.role},
+	"details": {"subject": s.id, "role": h.role},
 } if {
-	some [s, b] in rbac.held({"wildcard"})
-	some p in s.sensitive
-	p.permission == "wildcard"
-	p.binding == b
-	p.scope == "cluster"
-	rbac.direct(p)
+	some s in input.views.rbac.subjects
+	not rbac.system_subject(s)
+	some h in s.direct
+	rbac.cluster_admin(h)
+	b := h.binding
 }

@@ -22,15 +22,14 @@ package fleetguard.cluster.rbac.default_service_account
 import data.fleetguard.cluster.lib.rbac
 
 violation contains {
-	"msg": sprintf("%s %q binds the default service account of namespace %q to %s %q", [b.kind, b.name, s.namespace, g.role.kind, g.role.name]),
+	"msg": sprintf("%s %q binds the default service account of namespace %q to %s %q", [b.kind, b.name, s.namespace, h.role.kind, h.role.name]),
 	"resource": rbac.binding_resource(b),
-	"details": {"subject": s.id, "role": g.role},
+	"details": {"subject": s.id, "role": h.role},
 } if {
 	some s in input.views.rbac.subjects
 	s.kind == "ServiceAccount"
 	s.name == "default"
 	not rbac.system_subject(s)
-	some g in s.grants
-	rbac.direct(g)
-	b := g.binding
+	some h in s.direct
+	b := h.binding
 }

@@ -5,10 +5,13 @@ import data.fleetguard.cluster.rbac.webhook_config
 
 held(kind, sname, ns, binding, extra) := fixtures.subject(kind, sname, ns, [object.union(fixtures.perm("webhook-config-write", "admissionregistration.k8s.io", "validatingwebhookconfigurations", ["patch"], binding, fixtures.cr("deployer")), extra)], [])
 
-two_perms(kind, sname, binding) := fixtures.subject(kind, sname, "", array.concat(
-	held(kind, sname, "", binding, {}).sensitive,
-	held(kind, sname, "", binding, {"verbs": ["watch"]}).sensitive,
-), [])
+two_perms(kind, sname, binding) := fixtures.subject(
+	kind, sname, "", array.concat(
+		held(kind, sname, "", binding, {}).sensitive,
+		held(kind, sname, "", binding, {"verbs": ["watch"]}).sensitive,
+	),
+	[],
+)
 
 test_service_account_cluster_wide_fails if {
 	inp := fixtures.views({"rbac": {"subjects": [held("ServiceAccount", "ci", "shop", fixtures.crb("ci"), {})]}})

@@ -27,30 +27,18 @@ wildcard_grant(g) if "*" in g.resources
 
 wildcard_grant(g) if "*" in g.apiGroups
 
-cluster_admin(s, b) if {
-	some p in s.sensitive
-	p.permission == "wildcard"
-	p.scope == "cluster"
-	p.binding == b
-	rbac.direct(p)
-}
-
-pairs contains [s, g.binding] if {
+violation contains {
+	"msg": sprintf("%s %q gives %s wildcard rules %s (%s; role %s %q)", [b.kind, b.name, rbac.label(s), rbac.where(h), concat("; ", rules), h.role.kind, h.role.name]),
+	"resource": rbac.binding_resource(b),
+	"details": {"subject": s.id, "role": h.role, "rules": rules},
+} if {
 	some s in input.views.rbac.subjects
 	not rbac.system_subject(s)
-	some g in s.grants
-	rbac.direct(g)
-	wildcard_grant(g)
-	not cluster_admin(s, g.binding)
-}
-
-violation contains {
-	"msg": sprintf("%s %q gives %s wildcard rules %s (%s; role %s %q)", [b.kind, b.name, rbac.label(s), rbac.where(gs[0]), concat("; ", {describe(g) | some g in gs}), gs[0].role.kind, gs[0].role.name]),
-	"resource": rbac.binding_resource(b),
-	"details": {"subject": s.id, "role": gs[0].role, "rules": {describe(g) | some g in gs}},
-} if {
-	some [s, b] in pairs
-	gs := [g | some g in s.grants; g.binding == b; rbac.direct(g); wildcard_grant(g)]
+	some h in s.direct
+	not rbac.cluster_admin(h)
+	rules := {describe(g) | some g in h.rules; wildcard_grant(g)}
+	count(rules) > 0
+	b := h.binding
 }
 
 describe(g) := sprintf("verbs %s on %s", [concat(",", g.verbs), concat(",", resources(g))])

@@ -21,7 +21,9 @@ package fleetguard.cluster.secrets.env_exposed
 
 import data.fleetguard.cluster.lib.k8s
 
-key(r) := sprintf(" key %q", [r.key]) if r.key else := " (all keys)"
+key(r) := sprintf(" key %q", [r.key]) if r.key
+
+else := " (all keys)"
 
 violation contains {
 	"msg": sprintf("%s exposes Secret %q%s through %s at %s", [k8s.describe(r.from), r.secret, key(r), r.via, r.path]),

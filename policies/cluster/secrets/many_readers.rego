@@ -45,19 +45,22 @@ system(id) if {
 
 readers(s) := {r.subject | some r in s.readers; not system(r.subject)}
 
-too_many(s) if count(readers(s)) > max_readers
+# too_many(rs) is true for a set of non-system readers that is too large or
+# holds a broad group.
+too_many(rs) if count(rs) > max_readers
 
-too_many(s) if {
-	some r in readers(s)
+too_many(rs) if {
+	some r in rs
 	broad(r)
 }
 
 violation contains {
-	"msg": sprintf("Secret %s/%s can be read by %d non-system subjects: %s", [s.namespace, s.name, count(readers(s)), concat(", ", readers(s))]),
+	"msg": sprintf("Secret %s/%s can be read by %d non-system subjects: %s", [s.namespace, s.name, count(rs), concat(", ", rs)]),
 	"resource": {"apiVersion": "v1", "kind": "Secret", "namespace": s.namespace, "name": s.name},
-	"details": {"readers": readers(s)},
+	"details": {"readers": rs},
 } if {
 	some s in input.views.secrets.secrets
 	not k8s.system_namespace(s.namespace)
-	too_many(s)
+	rs := readers(s)
+	too_many(rs)
 }

@@ -22,11 +22,19 @@ package fleetguard.cluster.secrets.token_automount
 
 import data.fleetguard.cluster.lib.k8s
 
-# api_access(id) is true when the account holds a grant of its own, or
-# through its service-account groups (not merely as an authenticated user).
-api_access(id) if {
+# api_access holds the ids of the subjects with a grant of their own, or
+# through their service-account groups (not merely as authenticated users).
+# A set of ids, so each workload looks its account up instead of scanning
+# every subject; a binding of their own (direct) settles it without
+# scanning their grants.
+api_access contains s.id if {
 	some s in input.views.rbac.subjects
-	s.id == id
+	count(s.direct) > 0
+}
+
+api_access contains s.id if {
+	some s in input.views.rbac.subjects
+	count(s.direct) == 0
 	some g in s.grants
 	object.get(g, "via", "") != "system:authenticated"
 }
@@ -40,5 +48,5 @@ violation contains {
 	not w.controlled
 	w.automountServiceAccountToken
 	not k8s.system_namespace(w.namespace)
-	not api_access(sprintf("ServiceAccount:%s:%s", [w.namespace, w.serviceAccountName]))
+	not sprintf("ServiceAccount:%s:%s", [w.namespace, w.serviceAccountName]) in api_access
 }

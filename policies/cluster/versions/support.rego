@@ -14,7 +14,9 @@ eol_date := release.endOfLife
 
 eol_ns := time.parse_ns("2006-01-02", eol_date)
 
-approximate := " (approximate date)" if release.approximate else := ""
+approximate := " (approximate date)" if release.approximate
+
+else := ""
 
 # now_ns is the audit time from input.config.now (RFC 3339), so that an audit
 # replayed later gives the same verdict.
