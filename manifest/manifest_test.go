@@ -33,9 +33,9 @@ func TestParse(t *testing.T) {
 			want: []string{"Pod/a@f.yaml:3", "Service/b@f.yaml:8"},
 		},
 		{
-			name: "broken document between two good ones keeps both",
-			in:   "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: Pod\nspec: [\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: c\n",
-			want: []string{"Pod/a@f.yaml:1", "Pod/c@f.yaml:10"},
+			name:     "broken document between two good ones keeps both",
+			in:       "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: Pod\nspec: [\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: c\n",
+			want:     []string{"Pod/a@f.yaml:1", "Pod/c@f.yaml:10"},
 			wantErrs: []engine.InputError{{File: "f.yaml", Line: 8, Message: "malformed YAML: did not find expected node content"}},
 		},
 		{
