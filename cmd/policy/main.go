@@ -37,7 +37,9 @@ func usageErr(format string, args ...any) error {
 func main() {
 	// The CLI is short-lived and allocation-heavy (decoded objects, OPA
 	// values); trading memory for fewer collections halves GC time.
-	debug.SetGCPercent(400)
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 	err := newRoot().Execute()
 	if err == nil {
 		return

@@ -46,11 +46,23 @@ path), which wins over 1.`,
 				return err
 			}
 			ctx := cmd.Context()
-			eng, err := engine.New(ctx, engine.WithBundleSource(bundle), engine.WithPolicies(include...), engine.WithoutPolicies(skip...))
-			if err != nil {
-				return &exitError{code: exitUsage, err: err}
+			// Compile the bundle while the manifests are read: both take CPU,
+			// and neither needs the other.
+			type built struct {
+				eng *engine.Engine
+				err error
 			}
+			ready := make(chan built, 1)
+			go func() {
+				eng, err := engine.New(ctx, engine.WithBundleSource(bundle), engine.WithPolicies(include...), engine.WithoutPolicies(skip...))
+				ready <- built{eng, err}
+			}()
 			objs, inputErrs := manifest.Read(paths, cmd.InOrStdin())
+			b := <-ready
+			if b.err != nil {
+				return &exitError{code: exitUsage, err: b.err}
+			}
+			eng := b.eng
 			r := eng.Scan(ctx, scanInputs(objs))
 			r.Errors = append(inputErrs, r.Errors...)
 			for _, e := range r.Errors {
