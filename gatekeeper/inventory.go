@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 	corev1 "k8s.io/api/core/v1"
@@ -83,6 +84,98 @@ func Collect(objs []map[string]any) (*Inventory, error) {
 		}
 	}
 	return NewInventory(keep)
+}
+
+// Entry is one object prepared for inventory snapshots: converted to an
+// OPA value once, so that building a snapshot shares the conversion
+// instead of redoing it for every object. An Entry is immutable.
+type Entry struct {
+	apiVersion, kind, ns, name string
+	val                        ast.Value
+	namespace                  *corev1.Namespace // for a v1 Namespace
+}
+
+// NewEntry prepares o (a JSON-compatible map, as decoded from YAML or JSON)
+// for Snapshot. It does not keep o. An object without apiVersion, kind or
+// metadata.name is an error naming it.
+func NewEntry(o map[string]any) (*Entry, error) {
+	e := &Entry{}
+	e.apiVersion, _ = o["apiVersion"].(string)
+	e.kind, _ = o["kind"].(string)
+	md, _ := o["metadata"].(map[string]any)
+	e.name, _ = md["name"].(string)
+	e.ns, _ = md["namespace"].(string)
+	if e.apiVersion == "" || e.kind == "" || e.name == "" {
+		return nil, fmt.Errorf("inventory object %s %q: apiVersion, kind and metadata.name are required", e.kind, e.name)
+	}
+	v, err := ast.InterfaceToValue(o)
+	if err != nil {
+		return nil, fmt.Errorf("inventory %s %q: %w", e.kind, e.name, err)
+	}
+	e.val = v
+	if e.kind == "Namespace" && e.apiVersion == "v1" {
+		var n corev1.Namespace
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o, &n); err != nil {
+			return nil, fmt.Errorf("inventory Namespace %q: %w", e.name, err)
+		}
+		e.namespace = &n
+	}
+	return e, nil
+}
+
+// Object returns a copy of the entry's object in map form.
+func (e *Entry) Object() (map[string]any, error) {
+	v, err := ast.JSON(e.val)
+	if err != nil {
+		return nil, fmt.Errorf("inventory %s %q: %w", e.kind, e.name, err)
+	}
+	m, _ := v.(map[string]any)
+	return m, nil
+}
+
+// Snapshot builds an immutable Inventory from entries, in the same layout
+// as NewInventory. It shares the entries' converted values, so its cost is
+// the tree of keys, not a conversion of the objects. A later entry with the
+// same apiVersion, kind, namespace and name replaces an earlier one.
+func Snapshot(entries []*Entry) *Inventory {
+	cluster, namespaced := ast.NewObject(), ast.NewObject()
+	inv := &Inventory{namespaces: map[string]*corev1.Namespace{}}
+	for _, e := range entries {
+		root := cluster
+		if e.ns != "" {
+			root = astChild(namespaced, e.ns)
+		}
+		leaf := astChild(astChild(root, e.apiVersion), e.kind)
+		k := ast.StringTerm(e.name)
+		if leaf.Get(k) == nil {
+			inv.size++
+		}
+		leaf.Insert(k, ast.NewTerm(e.val))
+		if e.namespace != nil {
+			inv.namespaces[e.name] = e.namespace
+		}
+	}
+	tree := ast.NewObject()
+	if cluster.Len() > 0 {
+		tree.Insert(ast.InternedTerm("cluster"), ast.NewTerm(cluster))
+	}
+	if namespaced.Len() > 0 {
+		tree.Insert(ast.InternedTerm("namespace"), ast.NewTerm(namespaced))
+	}
+	inv.store = inmem.NewFromASTObject(ast.NewObject(ast.Item(ast.InternedTerm("inventory"), ast.NewTerm(tree))))
+	return inv
+}
+
+func astChild(o ast.Object, key string) ast.Object {
+	k := ast.StringTerm(key)
+	if t := o.Get(k); t != nil {
+		if c, ok := t.Value.(ast.Object); ok {
+			return c
+		}
+	}
+	c := ast.NewObject()
+	o.Insert(k, ast.NewTerm(c))
+	return c
 }
 
 func child(m map[string]any, key string) map[string]any {

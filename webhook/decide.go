@@ -87,9 +87,16 @@ func (s *Server) review(ctx context.Context, req *Request) Verdict {
 		UserInfo:  userInfo(req.UserInfo),
 		Namespace: ns,
 		Cluster:   s.cfg.Cluster,
-		// Gatekeeper's validation point; no inventory cache yet, so
-		// referential templates see an empty data.inventory.
+		// Gatekeeper's validation point.
 		EnforcementPoint: gatekeeper.PointWebhook,
+	}
+	if inv := s.cfg.Inventory; inv != nil && cur.Engine.UsesInventory() {
+		// Answering from a partial inventory would admit conflicts silently.
+		snap, ok := inv.current()
+		if !ok {
+			return s.fail(v, "the inventory for referential policies has not synced yet")
+		}
+		in.Inventory = snap
 	}
 	if in.Object == nil { // DELETE: policies see the object being deleted
 		in.Object = req.OldObject

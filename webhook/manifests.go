@@ -3,12 +3,14 @@ package webhook
 import (
 	"bytes"
 	"fmt"
+	"strings"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -24,6 +26,9 @@ type ManifestOptions struct {
 	TimeoutSeconds int32
 	CABundle       []byte // PEM of the CA that signed the serving certificate; empty leaves it to be patched in
 	Args           []string
+	// Inventory are the kinds for --inventory ([GROUP/]VERSION/KIND): the
+	// Deployment gets the flag and the ClusterRole get, list and watch on them.
+	Inventory []string
 }
 
 // DefaultManifestOptions are the options of deploy/webhook/.
@@ -49,6 +54,10 @@ func ManifestFiles(o ManifestOptions) (map[string][]byte, []string, error) {
 	if o.TimeoutSeconds < 1 || o.TimeoutSeconds > 30 {
 		return nil, nil, fmt.Errorf("timeout %ds: want 1 to 30 seconds", o.TimeoutSeconds)
 	}
+	invKinds, err := ParseInventoryKinds(o.Inventory)
+	if err != nil {
+		return nil, nil, err
+	}
 	const name = "fleetguard-webhook"
 	labels := map[string]string{"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "fleetguard"}
 	meta := func(kind, apiVersion string, namespaced bool) (metav1.TypeMeta, metav1.ObjectMeta) {
@@ -72,6 +81,14 @@ func ManifestFiles(o ManifestOptions) (map[string][]byte, []string, error) {
 		// Namespace labels feed input.namespace and the exemption label.
 		{APIGroups: []string{""}, Resources: []string{"namespaces"}, Verbs: []string{"get", "list", "watch"}},
 	}}
+	// The inventory's watches; the resource is guessed from the kind the way
+	// kubectl does for unknown kinds (Ingress: ingresses).
+	var invArgs []string
+	for _, gvk := range invKinds {
+		gvr, _ := apimeta.UnsafeGuessKindToResource(gvk)
+		cr.Rules = append(cr.Rules, rbacv1.PolicyRule{APIGroups: []string{gvk.Group}, Resources: []string{gvr.Resource}, Verbs: []string{"get", "list", "watch"}})
+		invArgs = append(invArgs, kindString(gvk))
+	}
 	crbT, crbM := meta("ClusterRoleBinding", "rbac.authorization.k8s.io/v1", false)
 	crb := &rbacv1.ClusterRoleBinding{TypeMeta: crbT, ObjectMeta: crbM,
 		RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: name},
@@ -80,6 +97,9 @@ func ManifestFiles(o ManifestOptions) (map[string][]byte, []string, error) {
 
 	args := append([]string{"webhook", "--listen=:8443", "--tls-cert=/tls/tls.crt", "--tls-key=/tls/tls.key",
 		"--exempt-namespace=" + o.Namespace, "--namespace-cache", "--decision-log=-"}, o.Args...)
+	if len(invArgs) > 0 {
+		args = append(args, "--inventory="+strings.Join(invArgs, ","))
+	}
 	depT, depM := meta("Deployment", "apps/v1", true)
 	dep := &appsv1.Deployment{TypeMeta: depT, ObjectMeta: depM, Spec: appsv1.DeploymentSpec{
 		Replicas: ptr(o.Replicas),

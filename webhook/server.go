@@ -54,6 +54,10 @@ type Config struct {
 	// Namespaces, when set, supplies Namespace objects (input.namespace and
 	// the exemption label).
 	Namespaces Namespaces
+	// Inventory, when set, supplies data.inventory to referential
+	// Gatekeeper templates. Its watches run only while the bundle in
+	// service has a template that reads data.inventory.
+	Inventory *Inventory
 	// DecisionLog receives one JSON line per answered request; nil for none.
 	DecisionLog io.Writer
 	// Logger receives operational messages; nil means slog's default.
@@ -103,13 +107,18 @@ func New(cfg Config) *Server {
 	b.onSwap = func(l *Loaded) {
 		s.m.bundleSwapped(l)
 		s.log.Info("bundle loaded", "source", l.Source, "revision", l.Revision, "digest", l.Digest)
+		s.useInventory(l)
 	}
 	b.onError = func(err error) {
 		s.m.reloadFailures.Inc()
 		s.log.Error("bundle reload failed; keeping the last good bundle", "source", b.Source(), "error", err)
 	}
+	if cfg.Inventory != nil {
+		s.m.reg.MustRegister(newInventoryCollector(cfg.Inventory))
+	}
 	if cur := b.cur.Load(); cur != nil {
 		s.m.bundleSwapped(cur)
+		s.useInventory(cur)
 	}
 	b.mu.Unlock()
 	if c := cfg.Certs; c != nil {
@@ -135,6 +144,19 @@ func New(cfg Config) *Server {
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.m.reg, promhttp.HandlerOpts{})))
 	s.echo = e
 	return s
+}
+
+// useInventory runs the inventory's watches only while the bundle has a
+// template that reads data.inventory.
+func (s *Server) useInventory(l *Loaded) {
+	if s.cfg.Inventory == nil {
+		return
+	}
+	if l.Engine.UsesInventory() {
+		s.cfg.Inventory.Use(true, "")
+		return
+	}
+	s.cfg.Inventory.Use(false, "the bundle has no Gatekeeper template that reads data.inventory")
 }
 
 // Handler returns the HTTP handler serving /validate, /healthz, /readyz and /metrics.
@@ -231,11 +253,19 @@ type Readiness struct {
 	CertExpiry  *time.Time   `json:"certificateExpiry,omitempty"`
 	CertError   string       `json:"certificateError,omitempty"`
 	FailureMode string       `json:"failureMode"`
+	// Inventory is set when --inventory is: the webhook is not ready until
+	// the inventory it needs has synced.
+	Inventory *InventoryStatus `json:"inventory,omitempty"`
 }
 
 func (s *Server) handleReady(c echo.Context) error {
 	rd := Readiness{Bundle: s.cfg.Bundles.Status(), FailureMode: "fail-closed"}
 	rd.Ready = rd.Bundle.LoadedAt != nil
+	if inv := s.cfg.Inventory; inv != nil {
+		st := inv.Status()
+		rd.Inventory = &st
+		rd.Ready = rd.Ready && (!st.Watching || st.Synced)
+	}
 	if s.cfg.FailOpen {
 		rd.FailureMode = "fail-open"
 	}

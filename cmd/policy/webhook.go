@@ -14,6 +14,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/bundle"
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/fleetguard/fleetguard/engine"
@@ -31,6 +32,8 @@ func newWebhook() *cobra.Command {
 		clusterLabels                     []string
 		nsCache                           bool
 		kubeconfig                        string
+		invKinds                          []string
+		invMax                            int
 	)
 	cmd := &cobra.Command{
 		Use:   "webhook",
@@ -46,10 +49,18 @@ source (a directory, a .tar.gz or an http(s) URL, polled with ETag) is
 recompiled and swapped in without a restart; a bad or unreachable bundle
 keeps the last good one. /readyz fails until a bundle is loaded. /healthz,
 /readyz (with bundle detail) and /metrics (Prometheus) are served beside
-/validate. One JSON line per decision goes to --decision-log.`,
+/validate. One JSON line per decision goes to --decision-log.
+
+--inventory keeps data.inventory for referential Gatekeeper templates (such
+as unique ingress hosts) from watches on the given kinds, trimmed (no status,
+managedFields or last-applied-configuration; Secrets as metadata only) and
+capped at --inventory-max-objects. The watches run only while the bundle has
+a template that reads data.inventory, and /readyz fails until they synced.`,
 		Example: `  policy webhook --tls-cert tls.crt --tls-key tls.key
   policy webhook --listen 127.0.0.1:8443 --tls-cert tls.crt --tls-key tls.key \
       --bundle https://bundles.example.com/fleet.tar.gz --verification-key pub.pem
+  policy webhook --tls-cert tls.crt --tls-key tls.key \
+      --inventory networking.k8s.io/v1/Ingress,v1/Service,v1/Namespace --inventory-max-objects 20000
   policy webhook manifests --namespace fleetguard-system | kubectl apply -f -`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -65,6 +76,13 @@ keeps the last good one. /readyz fails until a bundle is loaded. /healthz,
 				load.Verification = bundle.NewVerificationConfig(map[string]*bundle.KeyConfig{
 					verifyKeyID: {Key: string(pem), Algorithm: verifyAlg},
 				}, verifyKeyID, "", nil)
+			}
+			kinds, err := webhook.ParseInventoryKinds(invKinds)
+			if err != nil {
+				return usageErr("--inventory: %w", err)
+			}
+			if invMax < 1 {
+				return usageErr("--inventory-max-objects %d: want at least 1", invMax)
 			}
 			labels, err := parseLabels(clusterLabels)
 			if err != nil {
@@ -99,6 +117,17 @@ keeps the last good one. /readyz fails until a bundle is loaded. /healthz,
 				}
 				cfg.Namespaces = ns
 			}
+			if len(kinds) > 0 {
+				rc, err := restConfig(kubeconfig)
+				if err != nil {
+					return usageErr("--inventory: %w", err)
+				}
+				inv, err := webhook.NewInventoryForConfig(ctx, rc, webhook.InventoryOptions{Kinds: kinds, MaxObjects: invMax, Logger: logger})
+				if err != nil {
+					return usageErr("--inventory: %w", err)
+				}
+				cfg.Inventory = inv
+			}
 			srv := webhook.New(cfg)
 			ln, err := net.Listen("tcp", listen)
 			if err != nil {
@@ -128,7 +157,9 @@ keeps the last good one. /readyz fails until a bundle is loaded. /healthz,
 	f.StringArrayVar(&clusterLabels, "cluster-label", nil, "KEY=VALUE label policies see in input.cluster.labels (repeatable)")
 	f.StringVar(&decisionLog, "decision-log", "-", `JSON-lines decision log: a file, "-" for standard error, or "off"`)
 	f.BoolVar(&nsCache, "namespace-cache", false, "watch Namespaces (in-cluster or --kubeconfig) for input.namespace and the exemption label")
-	f.StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig for --namespace-cache (default: in-cluster, then KUBECONFIG)")
+	f.StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig for --namespace-cache and --inventory (default: in-cluster, then KUBECONFIG)")
+	f.StringArrayVar(&invKinds, "inventory", nil, "[GROUP/]VERSION/KIND[,...] to keep in data.inventory for referential Gatekeeper templates (repeatable)")
+	f.IntVar(&invMax, "inventory-max-objects", webhook.DefaultInventoryMaxObjects, "most objects kept in data.inventory, across all --inventory kinds")
 	cmd.AddCommand(newWebhookManifests())
 	return cmd
 }
@@ -146,7 +177,8 @@ resources), Service, PodDisruptionBudget and ValidatingWebhookConfiguration
 labelled fleetguard.dev/ignore or admission.gatekeeper.sh/ignore). The same
 files, with the defaults, are the kustomize base in deploy/webhook/.`,
 		Example: `  policy webhook manifests | kubectl apply -f -
-  policy webhook manifests --failure-policy Ignore --ca-bundle ca.crt --image registry/policy:v1`,
+  policy webhook manifests --failure-policy Ignore --ca-bundle ca.crt --image registry/policy:v1
+  policy webhook manifests --inventory networking.k8s.io/v1/Ingress,v1/Service`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if caFile != "" {
@@ -173,6 +205,7 @@ files, with the defaults, are the kustomize base in deploy/webhook/.`,
 	f.Int32Var(&o.TimeoutSeconds, "timeout-seconds", o.TimeoutSeconds, "apiserver timeout for a webhook call (1-30)")
 	f.StringVar(&caFile, "ca-bundle", "", "PEM CA certificate that signed the serving certificate")
 	f.StringArrayVar(&extra, "arg", nil, "extra argument for `policy webhook` in the Deployment (repeatable)")
+	f.StringArrayVar(&o.Inventory, "inventory", nil, "[GROUP/]VERSION/KIND[,...] for --inventory, with the RBAC to watch them (repeatable)")
 	return cmd
 }
 
@@ -188,10 +221,15 @@ func parseLabels(kvs []string) (map[string]string, error) {
 	return out, nil
 }
 
-func namespaceCache(ctx context.Context, kubeconfig string) (*webhook.NamespaceCache, error) {
+// restConfig is the in-cluster config, else --kubeconfig, else KUBECONFIG.
+func restConfig(kubeconfig string) (*rest.Config, error) {
 	rules := clientcmd.NewDefaultClientConfigLoadingRules()
 	rules.ExplicitPath = kubeconfig
-	rc, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{}).ClientConfig()
+	return clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{}).ClientConfig()
+}
+
+func namespaceCache(ctx context.Context, kubeconfig string) (*webhook.NamespaceCache, error) {
+	rc, err := restConfig(kubeconfig)
 	if err != nil {
 		return nil, usageErr("--namespace-cache: %w", err)
 	}
