@@ -517,31 +517,9 @@ func (c *converter) value(x any) (ast.Value, error) {
 		}
 		return ast.NewObject(kvs...), nil
 	case []any:
-		if x == nil {
-			return ast.Null{}, nil
-		}
-		ts := make([]*ast.Term, len(x))
-		for i, e := range x {
-			v, err := c.value(e)
-			if err != nil {
-				return nil, err
-			}
-			ts[i] = ast.NewTerm(v)
-		}
-		return ast.NewArray(ts...), nil
+		return arrayOf(c, x)
 	case []map[string]any:
-		if x == nil {
-			return ast.Null{}, nil
-		}
-		ts := make([]*ast.Term, len(x))
-		for i, e := range x {
-			v, err := c.value(e)
-			if err != nil {
-				return nil, err
-			}
-			ts[i] = ast.NewTerm(v)
-		}
-		return ast.NewArray(ts...), nil
+		return arrayOf(c, x)
 	}
 	return c.reflect(reflect.ValueOf(x))
 }
@@ -815,4 +793,21 @@ func empty(v reflect.Value) bool {
 		return v.IsZero()
 	}
 	return false
+}
+
+// arrayOf converts a slice element by element; a nil slice is null, as
+// encoding/json writes it.
+func arrayOf[E any](c *converter, xs []E) (ast.Value, error) {
+	if xs == nil {
+		return ast.Null{}, nil
+	}
+	ts := make([]*ast.Term, len(xs))
+	for i, e := range xs {
+		v, err := c.value(e)
+		if err != nil {
+			return nil, err
+		}
+		ts[i] = ast.NewTerm(v)
+	}
+	return ast.NewArray(ts...), nil
 }

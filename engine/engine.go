@@ -284,16 +284,11 @@ func (e *Engine) evalObject(ctx context.Context, in *ObjectInput, inv *gatekeepe
 	if err != nil {
 		return v, fmt.Errorf("%s: %w", res, err)
 	}
-	rs, err := q.query.Eval(ctx, rego.EvalParsedInput(value))
+	r, err := evalOnce(ctx, q.query, value)
 	if err != nil {
 		return v, fmt.Errorf("evaluating %s: %w", res, err)
 	}
-	if len(rs) == 0 {
-		// A policy package whose violation rule failed to produce a set
-		// (for example a conflict) makes the conjunction undefined.
-		return v, fmt.Errorf("evaluating %s: a policy produced no result", res)
-	}
-	e.eachPolicy(rs[0], q.policies, func(p *regoPolicy, vs []any) {
+	e.eachPolicy(r, q.policies, func(p *regoPolicy, vs []any) {
 		if len(vs) == 0 {
 			v.Passed = append(v.Passed, p.ID)
 			return
@@ -315,6 +310,21 @@ func (e *Engine) evalObject(ctx context.Context, in *ObjectInput, inv *gatekeepe
 		return a.Message < b.Message
 	})
 	return v, nil
+}
+
+// evalOnce evaluates a combined policy query, which has exactly one result
+// when every policy's violation set is defined.
+func evalOnce(ctx context.Context, q rego.PreparedEvalQuery, input ast.Value) (rego.Result, error) {
+	rs, err := q.Eval(ctx, rego.EvalParsedInput(input))
+	if err != nil {
+		return rego.Result{}, err
+	}
+	if len(rs) == 0 {
+		// A policy package whose violation rule failed to produce a set
+		// (for example a conflict) makes the conjunction undefined.
+		return rego.Result{}, fmt.Errorf("a policy produced no result")
+	}
+	return rs[0], nil
 }
 
 // eachPolicy calls fn with each policy of a combined query and the

@@ -90,14 +90,11 @@ func (e *Engine) evalScope(ctx context.Context, scope, cluster string, input any
 	if err != nil {
 		return v, fmt.Errorf("converting %s input: %w", scope, err)
 	}
-	rs, err := q.query.Eval(ctx, rego.EvalParsedInput(value))
+	r, err := evalOnce(ctx, q.query, value)
 	if err != nil {
 		return v, fmt.Errorf("evaluating %s policies: %w", scope, err)
 	}
-	if len(rs) == 0 {
-		return v, fmt.Errorf("evaluating %s policies: a policy produced no result", scope)
-	}
-	e.eachPolicy(rs[0], q.policies, func(p *regoPolicy, vs []any) {
+	e.eachPolicy(r, q.policies, func(p *regoPolicy, vs []any) {
 		if len(vs) == 0 {
 			v.Passed = append(v.Passed, p.ID)
 			return
