@@ -8,7 +8,7 @@ ns(name, policies) := {"name": name, "policies": policies, "defaultDenyIngress":
 test_namespace_without_policy_fails if {
 	v := no_policy.violation with input as fixtures.views({"network": {"namespaces": [ns("shop", []), ns("web", ["allow-web"])]}})
 	v == {{
-		"msg": `namespace "shop" has no NetworkPolicy (2 pod(s) and workload(s) unrestricted)`,
+		"msg": `namespace "shop" has no NetworkPolicy: all its pods accept and send any traffic`,
 		"resource": {"apiVersion": "v1", "kind": "Namespace", "name": "shop"},
 		"details": {"pods": 2},
 	}}
