@@ -38,14 +38,39 @@ type Options struct {
 // DefaultSystemNamespaces are used when Options.SystemNamespaces is empty.
 var DefaultSystemNamespaces = []string{"kube-system", "kube-public", "kube-node-lease"}
 
-// cluster is one snapshot with what the audit derived from it.
+// cluster is one snapshot with what the audit derived from it. The
+// snapshot and its views are released once the cluster is evaluated; what
+// the fleet scope needs is kept in summary.
 type cluster struct {
+	src     Source
 	snap    *snapshot.Snapshot
+	name    string
+	labels  map[string]string
 	digest  string
 	views   *snapshot.Views
+	status  engine.ClusterStatus
+	summary map[string]any // fleet-scope summary; nil when unreachable
 	objects []engine.ObjectVerdict
 	scope   engine.ScopeVerdict
 	errs    []engine.InputError
+	loadErr error
+}
+
+// Source supplies one cluster's snapshot when the audit is ready for it, so
+// that a fleet larger than memory is audited a few clusters at a time.
+// Name identifies the source in errors (a file path, a context).
+type Source struct {
+	Name string
+	Load func() (*snapshot.Snapshot, error)
+}
+
+// FromSnapshots wraps snapshots already in memory as sources.
+func FromSnapshots(snaps []*snapshot.Snapshot) []Source {
+	out := make([]Source, len(snaps))
+	for i, s := range snaps {
+		out[i] = Source{Name: s.Cluster.Name, Load: func() (*snapshot.Snapshot, error) { return s, nil }}
+	}
+	return out
 }
 
 // Run audits the snapshots: object policies over every object, cluster
@@ -53,6 +78,13 @@ type cluster struct {
 // clusters. An unreachable cluster is reported, never evaluated, and never
 // counted as compliant. Run is safe to call concurrently.
 func Run(ctx context.Context, eng *engine.Engine, snaps []*snapshot.Snapshot, opts Options) (*engine.Result, error) {
+	return RunSources(ctx, eng, FromSnapshots(snaps), opts)
+}
+
+// RunSources is Run over snapshots loaded on demand: at most Options.Workers
+// are held at once, and each is released once evaluated. A source that
+// fails to load fails the audit with an error naming it.
+func RunSources(ctx context.Context, eng *engine.Engine, srcs []Source, opts Options) (*engine.Result, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -68,33 +100,28 @@ func Run(ctx context.Context, eng *engine.Engine, snaps []*snapshot.Snapshot, op
 			opts.Progress(c, s)
 		}
 	}
-	seen := map[string]bool{}
-	for _, s := range snaps {
-		if seen[s.Cluster.Name] {
-			return nil, fmt.Errorf("two snapshots for cluster %q: give each cluster once", s.Cluster.Name)
-		}
-		seen[s.Cluster.Name] = true
-	}
-	sorted := append([]*snapshot.Snapshot(nil), snaps...)
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Cluster.Name < sorted[j].Cluster.Name })
-
-	clusters := make([]*cluster, len(sorted))
+	clusters := make([]*cluster, len(srcs))
 	sem := make(chan struct{}, workers)
 	var wg sync.WaitGroup
-	for i, s := range sorted {
-		c := &cluster{snap: s}
+	for i, src := range srcs {
+		c := &cluster{src: src}
 		clusters[i] = c
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			progress(s.Cluster.Name, "evaluating")
+			if c.snap, c.loadErr = src.Load(); c.loadErr != nil {
+				return
+			}
+			c.name, c.labels = c.snap.Cluster.Name, c.snap.Cluster.Labels
+			progress(c.name, "evaluating")
 			c.evaluate(ctx, eng, opts)
+			c.snap, c.views = nil, nil // release the cluster's objects
 			if len(c.errs) > 0 {
-				progress(s.Cluster.Name, "failed")
+				progress(c.name, "failed")
 			} else {
-				progress(s.Cluster.Name, "done")
+				progress(c.name, "done")
 			}
 		}()
 	}
@@ -102,6 +129,17 @@ func Run(ctx context.Context, eng *engine.Engine, snaps []*snapshot.Snapshot, op
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	seen := map[string]string{}
+	for _, c := range clusters {
+		if c.loadErr != nil {
+			return nil, fmt.Errorf("loading %s: %w", c.src.Name, c.loadErr)
+		}
+		if other, dup := seen[c.name]; dup {
+			return nil, fmt.Errorf("%s and %s are both cluster %q: give each cluster once", other, c.src.Name, c.name)
+		}
+		seen[c.name] = c.src.Name
+	}
+	sort.Slice(clusters, func(i, j int) bool { return clusters[i].name < clusters[j].name })
 
 	r := eng.NewResult()
 	// A fleet has millions of passing checks: count them, do not list them.
@@ -110,14 +148,14 @@ func Run(ctx context.Context, eng *engine.Engine, snaps []*snapshot.Snapshot, op
 	r.Provenance.SnapshotDigests = map[string]string{}
 	labels := map[string]map[string]string{}
 	for _, c := range clusters {
-		s := c.snap
-		labels[s.Cluster.Name] = s.Cluster.Labels
-		r.Provenance.SnapshotDigests[s.Cluster.Name] = c.digest
-		r.Clusters = append(r.Clusters, status(c))
+		labels[c.name] = c.labels
+		r.Provenance.SnapshotDigests[c.name] = c.digest
+		r.Clusters = append(r.Clusters, c.status)
 		for _, v := range c.objects {
-			r.Add(v, nil, s.Cluster.Name)
+			r.Add(v, nil, c.name)
 		}
-		r.AddScope(c.scope, s.Cluster.Name)
+		c.objects = nil
+		r.AddScope(c.scope, c.name)
 		r.Errors = append(r.Errors, c.errs...)
 	}
 	if fleet := reachable(clusters); len(fleet) > 0 {
@@ -134,6 +172,14 @@ func Run(ctx context.Context, eng *engine.Engine, snaps []*snapshot.Snapshot, op
 }
 
 func (c *cluster) evaluate(ctx context.Context, eng *engine.Engine, opts Options) {
+	c.evaluateScopes(ctx, eng, opts)
+	c.status = status(c)
+	if c.views != nil {
+		c.summary = summary(c.snap, c.views, systemSet(opts))
+	}
+}
+
+func (c *cluster) evaluateScopes(ctx context.Context, eng *engine.Engine, opts Options) {
 	s := c.snap
 	digest, err := snapshot.Digest(s)
 	if err != nil {
@@ -192,7 +238,7 @@ func (c *cluster) evaluate(ctx context.Context, eng *engine.Engine, opts Options
 func reachable(cs []*cluster) []*cluster {
 	var out []*cluster
 	for _, c := range cs {
-		if c.views != nil {
+		if c.summary != nil {
 			out = append(out, c)
 		}
 	}

@@ -147,15 +147,20 @@ func workloads(s *snapshot.Snapshot) []map[string]any {
 // A summary field is null when the kinds it is built from could not be read.
 // Like clusterInput, it returns an OPA value when it can.
 func fleetInput(cs []*cluster, opts Options) any {
+	clusters := make([]map[string]any, 0, len(cs))
+	for _, c := range cs {
+		clusters = append(clusters, c.summary)
+	}
+	return converted(map[string]any{"clusters": clusters, "config": config(opts)})
+}
+
+// systemSet is the audit's system namespaces as a set.
+func systemSet(opts Options) map[string]bool {
 	sys := map[string]bool{}
 	for _, ns := range config(opts)["systemNamespaces"].([]string) {
 		sys[ns] = true
 	}
-	clusters := make([]map[string]any, 0, len(cs))
-	for _, c := range cs {
-		clusters = append(clusters, summary(c.snap, c.views, sys))
-	}
-	return converted(map[string]any{"clusters": clusters, "config": config(opts)})
+	return sys
 }
 
 func summary(s *snapshot.Snapshot, v *snapshot.Views, sys map[string]bool) map[string]any {

@@ -112,7 +112,7 @@ func TestFleetInput(t *testing.T) {
 	snaps := loadFleet(t, "eu-prod", "us-prod")
 	var cs []*cluster
 	for _, s := range snaps {
-		cs = append(cs, &cluster{snap: s, views: s.Derive()})
+		cs = append(cs, &cluster{summary: summary(s, s.Derive(), systemSet(Options{}))})
 	}
 	in := roundTrip(t, fleetInput(cs, Options{Now: func() time.Time { return auditTime }}))
 	list := in["clusters"].([]any)
@@ -166,7 +166,7 @@ func TestFleetInput(t *testing.T) {
 func TestFleetInputUnknownParts(t *testing.T) {
 	s := loadFleet(t, "us-prod")[0]
 	s.Status = snapshot.Status{State: snapshot.StatePartial, MissingKinds: []string{"ClusterRole", "NetworkPolicy", "ValidatingWebhookConfiguration"}}
-	in := roundTrip(t, fleetInput([]*cluster{{snap: s, views: s.Derive()}}, Options{}))
+	in := roundTrip(t, fleetInput([]*cluster{{summary: summary(s, s.Derive(), systemSet(Options{}))}}, Options{}))
 	c := in["clusters"].([]any)[0].(map[string]any)
 	for _, k := range []string{"clusterRoles", "namespaces", "ourWebhook"} {
 		if v, ok := c[k]; !ok || v != nil {

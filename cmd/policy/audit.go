@@ -103,21 +103,21 @@ func runAudit(cmd *cobra.Command, f *auditFlags) error {
 		return &exitError{code: exitUsage, err: err}
 	}
 	prog := newProgress(cmd.ErrOrStderr())
-	var snaps []*snapshot.Snapshot
+	var srcs []audit.Source
 	if len(f.snapshots) == 0 {
-		if snaps, err = f.fleet.fetch(cmd, prog); err != nil {
+		snaps, err := f.fleet.fetch(cmd, prog)
+		if err != nil {
 			return err
 		}
+		srcs = audit.FromSnapshots(snaps)
 	} else {
+		// Snapshot files are loaded as the audit reaches them, so a fleet
+		// larger than memory is audited a few clusters at a time.
 		for _, p := range f.snapshots {
-			s, err := snapshot.Load(p)
-			if err != nil {
-				return &exitError{code: exitUsage, err: err}
-			}
-			snaps = append(snaps, s)
+			srcs = append(srcs, audit.Source{Name: p, Load: func() (*snapshot.Snapshot, error) { return snapshot.Load(p) }})
 		}
 	}
-	r, err := audit.Run(ctx, eng, snaps, audit.Options{Exceptions: xs, SystemNamespaces: f.fleet.systemNamespaces(), Progress: prog.set, KeepPasses: listsPasses(outs) || f.apply})
+	r, err := audit.RunSources(ctx, eng, srcs, audit.Options{Exceptions: xs, SystemNamespaces: f.fleet.systemNamespaces(), Progress: prog.set, KeepPasses: listsPasses(outs) || f.apply})
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}

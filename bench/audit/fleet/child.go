@@ -81,22 +81,32 @@ func runAudit(paths []string, gogc int, render bool) (*auditFigures, error) {
 	if err != nil {
 		return nil, err
 	}
+	// By default snapshots are loaded on demand, as policy audit --snapshot
+	// does (audit.RunSources); -preload loads them all first (audit.Run).
+	var srcs []audit.Source
 	t0, c0 := time.Now(), cpuNow()
-	snaps, n, err := load(paths)
-	if err != nil {
-		return nil, err
+	if *preload {
+		snaps, n, err := load(paths)
+		if err != nil {
+			return nil, err
+		}
+		f.Load, f.LoadCPU = time.Since(t0).Seconds(), cpuNow()-c0
+		f.Objects = n
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		f.HeapLoaded = ms.HeapAlloc
+		fmt.Fprintf(os.Stderr, "child: loaded %d snapshots (%d objects) in %.1f s, heap %.2f GB; auditing\n", len(snaps), n, f.Load, float64(ms.HeapAlloc)/1e9)
+		srcs = audit.FromSnapshots(snaps)
+	} else {
+		for _, p := range paths {
+			srcs = append(srcs, audit.Source{Name: p, Load: func() (*snapshot.Snapshot, error) { return snapshot.Load(p) }})
+		}
 	}
-	f.Load, f.LoadCPU = time.Since(t0).Seconds(), cpuNow()-c0
-	f.Objects = n
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	f.HeapLoaded = ms.HeapAlloc
-	fmt.Fprintf(os.Stderr, "child: loaded %d snapshots (%d objects) in %.1f s, heap %.2f GB; auditing\n", len(snaps), n, f.Load, float64(ms.HeapAlloc)/1e9)
 
 	var mu sync.Mutex
 	var lastDone time.Time
 	t0, c0 = time.Now(), cpuNow()
-	r, err := audit.Run(ctx, eng, snaps, audit.Options{Progress: func(_, state string) {
+	r, err := audit.RunSources(ctx, eng, srcs, audit.Options{Progress: func(_, state string) {
 		if state != "evaluating" {
 			mu.Lock()
 			lastDone = time.Now()
@@ -105,6 +115,11 @@ func runAudit(paths []string, gogc int, render bool) (*auditFigures, error) {
 	}})
 	if err != nil {
 		return nil, err
+	}
+	if !*preload {
+		for _, c := range r.Clusters {
+			f.Objects += c.Objects
+		}
 	}
 	end := time.Now()
 	f.Run, f.RunCPU = end.Sub(t0).Seconds(), cpuNow()-c0
@@ -146,14 +161,18 @@ func runAudit(paths []string, gogc int, render bool) (*auditFigures, error) {
 	}
 	f.LoadAvg = loadAvg()
 	// JSON size after the peak is read, so measuring it does not raise it.
-	for _, s := range snaps[:1] {
+	if len(paths) > 0 {
+		s, err := snapshot.Load(paths[0])
+		if err != nil {
+			return nil, err
+		}
 		b, err := snapshot.Marshal(s)
 		if err != nil {
 			return nil, err
 		}
-		f.JSONBytes = int64(len(b)) * int64(len(snaps))
+		f.JSONBytes = int64(len(b)) * int64(len(paths))
 	}
-	runtime.KeepAlive(snaps)
+	runtime.KeepAlive(srcs) // preloaded snapshots stay live until the peak is read
 	return f, nil
 }
 

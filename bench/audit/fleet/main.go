@@ -32,6 +32,8 @@ import (
 var memprofile = flag.String("memprofile", "", "with -child audit: write a heap profile after audit.Run")
 
 // maxRSS bounds each child's memory, in GB.
+var preload = flag.Bool("preload", false, "load every snapshot before the audit (audit.Run) instead of on demand (audit.RunSources, what policy audit --snapshot does)")
+
 var maxRSS = flag.Float64("maxrss", 12, "stop a child whose RSS exceeds this many GB (the machine is shared)")
 
 func main() {
@@ -229,7 +231,7 @@ func forwarded() []string {
 	var args []string
 	flag.Visit(func(f *flag.Flag) {
 		switch f.Name {
-		case "clusters", "objects", "bad", "dir", "sample":
+		case "clusters", "objects", "bad", "dir", "sample", "preload":
 			args = append(args, "-"+f.Name+"="+f.Value.String())
 		}
 	})
