@@ -8,7 +8,7 @@ FLEET_CACHE := $(CURDIR)/.cache/fleet
 OPA := $(GO) run github.com/open-policy-agent/opa@v1.22.0
 FUZZTIME ?= 10s
 
-.PHONY: build test fuzz lint demo bench bench-scan bench-webhook bench-fetch fleet-binaries fleet-up fleet-down deps clean
+.PHONY: build test race fuzz lint demo bench bench-scan bench-webhook bench-fetch fleet-binaries fleet-up fleet-down deps clean
 
 build:
 	$(GO) build -o $(POLICY) ./cmd/policy
@@ -33,7 +33,13 @@ test: fleet-binaries deps build
 	hack/leftovers.sh check $$before || rc=1; \
 	exit $$rc
 	$(POLICY) test policies/
+	$(MAKE) --no-print-directory race
 	$(MAKE) --no-print-directory fuzz
+
+# The packages that promise safety for concurrent use, under the race
+# detector (-short leaves out the tests that start local clusters).
+race:
+	$(GO) test -race -short -count=1 ./engine ./audit ./webhook ./gatekeeper ./serve ./store ./manifest
 
 # A short run of every fuzz target; the seed corpora in testdata/fuzz also
 # run as plain tests in go test ./...
