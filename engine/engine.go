@@ -204,7 +204,7 @@ func (e *Engine) queryFor(ctx context.Context, group, kind string) (*kindQuery, 
 	var terms []string
 	for _, i := range e.object {
 		if appliesTo(e.policies[i].Kinds, group, kind) {
-			terms = append(terms, fmt.Sprintf("x%d = %s.%s", len(q.policies), e.policies[i].pkg, violationRule))
+			terms = append(terms, fmt.Sprintf("%s = %s.%s", bindingName(len(q.policies)), e.policies[i].pkg, violationRule))
 			q.policies = append(q.policies, i)
 		}
 	}
@@ -331,9 +331,26 @@ func evalOnce(ctx context.Context, q rego.PreparedEvalQuery, input ast.Value) (r
 // violations its binding holds (none for a pass).
 func (e *Engine) eachPolicy(r rego.Result, policies []int, fn func(p *regoPolicy, violations []any)) {
 	for j, pi := range policies {
-		vs, _ := r.Bindings[fmt.Sprintf("x%d", j)].([]any)
+		vs, _ := r.Bindings[bindingName(j)].([]any)
 		fn(&e.policies[pi], vs)
 	}
+}
+
+// bindingNames are the query variables x0, x1, ... that hold each policy's
+// violations, made once rather than for every evaluation.
+var bindingNames = func() []string {
+	names := make([]string, 512)
+	for i := range names {
+		names[i] = fmt.Sprintf("x%d", i)
+	}
+	return names
+}()
+
+func bindingName(j int) string {
+	if j < len(bindingNames) {
+		return bindingNames[j]
+	}
+	return fmt.Sprintf("x%d", j)
 }
 
 // finding builds the Finding for one violation of p, without its resource.

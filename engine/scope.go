@@ -40,7 +40,7 @@ func (e *Engine) scopeQuery(ctx context.Context, scope string) (*scopeQuery, err
 		var terms []string
 		for i := range e.policies {
 			if e.policies[i].Scope == scope {
-				terms = append(terms, fmt.Sprintf("x%d = %s.%s", len(q.policies), e.policies[i].pkg, violationRule))
+				terms = append(terms, fmt.Sprintf("%s = %s.%s", bindingName(len(q.policies)), e.policies[i].pkg, violationRule))
 				q.policies = append(q.policies, i)
 			}
 		}
