@@ -44,6 +44,8 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/client-go/tools/pager"
 
+	"github.com/fleetguard/fleetguard/bench/internal/proc"
+	"github.com/fleetguard/fleetguard/bench/internal/seed"
 	"github.com/fleetguard/fleetguard/fetchers"
 	"github.com/fleetguard/fleetguard/internal/testfleet"
 	"github.com/fleetguard/fleetguard/snapshot"
@@ -115,7 +117,7 @@ func run(objects, runs int, hold bool, policy string) error {
 	errs := make([]error, len(f.Clusters))
 	t0 = time.Now()
 	for i, c := range f.Clusters {
-		wg.Go(func() { errs[i] = seed(ctx, c, objects) })
+		wg.Go(func() { errs[i] = seedObjects(ctx, c, objects) })
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
@@ -405,23 +407,14 @@ func save(ctx context.Context, t fetchers.Target, opts fetchers.Options, path st
 // seed creates objects spread over 20 namespaces, with 32 parallel creates:
 // 40% ConfigMaps (1 KiB of data each), 30% Pods, 15% Deployments, 15%
 // RoleBindings.
-func seed(ctx context.Context, c *testfleet.Cluster, objects int) error {
-	cfg := rest.CopyConfig(c.Config)
-	cfg.QPS, cfg.Burst = -1, 0
-	cfg.WarningHandler = rest.NoWarnings{}
-	cs, err := kubernetes.NewForConfig(cfg)
+func seedObjects(ctx context.Context, c *testfleet.Cluster, objects int) error {
+	cs, err := seed.Client(c)
 	if err != nil {
 		return err
 	}
 	const nss = 20
-	for i := range nss {
-		ns := fmt.Sprintf("bench-%02d", i)
-		if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
-			return fmt.Errorf("cluster %q: namespace %s: %w", c.Name, ns, err)
-		}
-		if _, err := cs.CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default"}}, metav1.CreateOptions{}); err != nil {
-			return fmt.Errorf("cluster %q: service account %s/default: %w", c.Name, ns, err)
-		}
+	if err := seed.Namespaces(ctx, cs, c, nss); err != nil {
+		return err
 	}
 	payload := fmt.Sprintf("%01024d", 7) // 1 KiB, never stored in a snapshot
 	podSpec := func(i int) corev1.PodSpec {
@@ -430,49 +423,32 @@ func seed(ctx context.Context, c *testfleet.Cluster, objects int) error {
 			Env: []corev1.EnvVar{{Name: "MODE", Value: "bench"}, {Name: "DB", ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "db"}, Key: "url"}}}},
 		}}}
 	}
-	jobs := make(chan int)
-	var first error
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for range 32 {
-		wg.Go(func() {
-			for i := range jobs {
-				ns := fmt.Sprintf("bench-%02d", i%nss)
-				name := fmt.Sprintf("obj-%06d", i)
-				labels := map[string]string{"app": fmt.Sprintf("app-%d", i%100)}
-				var err error
-				switch r := i % 20; {
-				case r < 8:
-					_, err = cs.CoreV1().ConfigMaps(ns).Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}, Data: map[string]string{"config": payload}}, metav1.CreateOptions{})
-				case r < 14:
-					_, err = cs.CoreV1().Pods(ns).Create(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}, Spec: podSpec(i)}, metav1.CreateOptions{})
-				case r < 17:
-					_, err = cs.AppsV1().Deployments(ns).Create(ctx, &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}, Spec: appsv1.DeploymentSpec{
-						Selector: &metav1.LabelSelector{MatchLabels: labels},
-						Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels}, Spec: podSpec(i)},
-					}}, metav1.CreateOptions{})
-				default:
-					_, err = cs.RbacV1().RoleBindings(ns).Create(ctx, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: name},
-						RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: "view"},
-						Subjects: []rbacv1.Subject{{Kind: "ServiceAccount", Name: "default", Namespace: ns}},
-					}, metav1.CreateOptions{})
-				}
-				if err != nil {
-					mu.Lock()
-					if first == nil {
-						first = fmt.Errorf("cluster %q: creating object %d: %w", c.Name, i, err)
-					}
-					mu.Unlock()
-				}
-			}
-		})
-	}
-	for i := range objects {
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
-	return first
+	return seed.Parallel(objects, 32, func(i int) error {
+		ns := seed.Namespace(i % nss)
+		name := fmt.Sprintf("obj-%06d", i)
+		labels := map[string]string{"app": fmt.Sprintf("app-%d", i%100)}
+		var err error
+		switch r := i % 20; {
+		case r < 8:
+			_, err = cs.CoreV1().ConfigMaps(ns).Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}, Data: map[string]string{"config": payload}}, metav1.CreateOptions{})
+		case r < 14:
+			_, err = cs.CoreV1().Pods(ns).Create(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}, Spec: podSpec(i)}, metav1.CreateOptions{})
+		case r < 17:
+			_, err = cs.AppsV1().Deployments(ns).Create(ctx, &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}, Spec: appsv1.DeploymentSpec{
+				Selector: &metav1.LabelSelector{MatchLabels: labels},
+				Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels}, Spec: podSpec(i)},
+			}}, metav1.CreateOptions{})
+		default:
+			_, err = cs.RbacV1().RoleBindings(ns).Create(ctx, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: name},
+				RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: "view"},
+				Subjects: []rbacv1.Subject{{Kind: "ServiceAccount", Name: "default", Namespace: ns}},
+			}, metav1.CreateOptions{})
+		}
+		if err != nil {
+			return fmt.Errorf("cluster %q: creating object %d: %w", c.Name, i, err)
+		}
+		return nil
+	})
 }
 
 // bareList lists every kind the snapshot holds with the typed clientset and
@@ -605,26 +581,15 @@ func runChild(mode, kubeconfig, context_, out string, gogc int) error {
 	default:
 		return fmt.Errorf("unknown mode %q", mode)
 	}
-	// VmHWM, not getrusage: Linux keeps ru_maxrss across execve, so the
-	// child would report the parent's peak.
-	b, err := os.ReadFile("/proc/self/status")
+	hwm, err := proc.PeakRSS()
 	if err != nil {
 		return err
 	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(l); len(f) == 3 && f[0] == "VmHWM:" {
-			kb, err := strconv.ParseInt(f[1], 10, 64)
-			if err != nil {
-				return err
-			}
-			var ms runtime.MemStats
-			runtime.ReadMemStats(&ms)
-			fmt.Fprintf(os.Stderr, "child %s: VmHWM %d kB, heap sys %d kB, total alloc %d kB\n", mode, kb, ms.HeapSys/1024, ms.TotalAlloc/1024)
-			fmt.Println(kb * 1024)
-			return nil
-		}
-	}
-	return errors.New("no VmHWM in /proc/self/status")
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	fmt.Fprintf(os.Stderr, "child %s: VmHWM %d kB, heap sys %d kB, total alloc %d kB\n", mode, hwm/1024, ms.HeapSys/1024, ms.TotalAlloc/1024)
+	fmt.Println(hwm)
+	return nil
 }
 
 // childRSS re-executes this program in child mode and returns its peak RSS.

@@ -36,9 +36,9 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
 
+	"github.com/fleetguard/fleetguard/bench/internal/proc"
+	"github.com/fleetguard/fleetguard/bench/internal/seed"
 	"github.com/fleetguard/fleetguard/internal/testfleet"
 )
 
@@ -91,7 +91,7 @@ func run(objects, runs int, policy, keep string) error {
 	var wg sync.WaitGroup
 	errs := make([]error, len(f.Clusters))
 	for i, c := range f.Clusters {
-		wg.Go(func() { errs[i] = seed(ctx, c, objects) })
+		wg.Go(func() { errs[i] = seedObjects(ctx, c, objects) })
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
@@ -118,7 +118,7 @@ func run(objects, runs int, policy, keep string) error {
 	var snaps, audits []timing
 	var loads []string
 	for r := 1; r <= runs; r++ {
-		loads = append(loads, loadAvg())
+		loads = append(loads, proc.LoadAvg(1))
 		s, err := timed(ctx, policy, snapCmd(r), 0)
 		if err != nil {
 			return err
@@ -258,23 +258,14 @@ func summary(path string) (objects, findings int, states string, err error) {
 // admin creates, per 20 objects: 5 ConfigMaps, 4 Pods, 3 Deployments, 3
 // RoleBindings, 3 Secrets and 2 NetworkPolicies; one workload in ten is
 // misconfigured (privileged, host network or an untagged image).
-func seed(ctx context.Context, c *testfleet.Cluster, objects int) error {
-	cfg := rest.CopyConfig(c.Config)
-	cfg.QPS, cfg.Burst = -1, 0
-	cfg.WarningHandler = rest.NoWarnings{}
-	cs, err := kubernetes.NewForConfig(cfg)
+func seedObjects(ctx context.Context, c *testfleet.Cluster, objects int) error {
+	cs, err := seed.Client(c)
 	if err != nil {
 		return err
 	}
 	const nss = 20
-	for i := range nss {
-		ns := fmt.Sprintf("bench-%02d", i)
-		if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
-			return fmt.Errorf("cluster %q: namespace %s: %w", c.Name, ns, err)
-		}
-		if _, err := cs.CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default"}}, metav1.CreateOptions{}); err != nil {
-			return fmt.Errorf("cluster %q: service account %s/default: %w", c.Name, ns, err)
-		}
+	if err := seed.Namespaces(ctx, cs, c, nss); err != nil {
+		return err
 	}
 	yes, no := true, false
 	podSpec := func(i int) corev1.PodSpec {
@@ -296,71 +287,46 @@ func seed(ctx context.Context, c *testfleet.Cluster, objects int) error {
 		spec.Containers = []corev1.Container{ct}
 		return spec
 	}
-	jobs := make(chan int)
-	var first error
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for range 32 {
-		wg.Go(func() {
-			for i := range jobs {
-				ns := fmt.Sprintf("bench-%02d", i%nss)
-				name := fmt.Sprintf("obj-%06d", i)
-				labels := map[string]string{"app": fmt.Sprintf("app-%d", i%100)}
-				meta := metav1.ObjectMeta{Name: name, Labels: labels}
-				var err error
-				switch r := i % 20; {
-				case r < 5:
-					_, err = cs.CoreV1().ConfigMaps(ns).Create(ctx, &corev1.ConfigMap{ObjectMeta: meta, Data: map[string]string{"config": "mode=bench\n"}}, metav1.CreateOptions{})
-				case r < 9:
-					_, err = cs.CoreV1().Pods(ns).Create(ctx, &corev1.Pod{ObjectMeta: meta, Spec: podSpec(i)}, metav1.CreateOptions{})
-				case r < 12:
-					_, err = cs.AppsV1().Deployments(ns).Create(ctx, &appsv1.Deployment{ObjectMeta: meta, Spec: appsv1.DeploymentSpec{
-						Selector: &metav1.LabelSelector{MatchLabels: labels},
-						Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels}, Spec: podSpec(i)},
-					}}, metav1.CreateOptions{})
-				case r < 15:
-					role := "view"
-					if i%60 == 13 {
-						role = "cluster-admin"
-					}
-					_, err = cs.RbacV1().RoleBindings(ns).Create(ctx, &rbacv1.RoleBinding{ObjectMeta: meta,
-						RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: role},
-						Subjects: []rbacv1.Subject{{Kind: "ServiceAccount", Name: "default", Namespace: ns}},
-					}, metav1.CreateOptions{})
-				case r < 18:
-					_, err = cs.CoreV1().Secrets(ns).Create(ctx, &corev1.Secret{ObjectMeta: meta, StringData: map[string]string{"url": "postgres://bench@db/" + name}}, metav1.CreateOptions{})
-				default:
-					np := networkingv1.NetworkPolicy{ObjectMeta: meta, Spec: networkingv1.NetworkPolicySpec{
-						PodSelector: metav1.LabelSelector{MatchLabels: labels},
-						PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
-					}}
-					if i%40 == 18 { // allow everything in
-						np.Spec.Ingress = []networkingv1.NetworkPolicyIngressRule{{}}
-					}
-					_, err = cs.NetworkingV1().NetworkPolicies(ns).Create(ctx, &np, metav1.CreateOptions{})
-				}
-				if err != nil {
-					mu.Lock()
-					if first == nil {
-						first = fmt.Errorf("cluster %q: creating object %d in %s: %w", c.Name, i, ns, err)
-					}
-					mu.Unlock()
-				}
+	return seed.Parallel(objects, 32, func(i int) error {
+		ns := seed.Namespace(i % nss)
+		name := fmt.Sprintf("obj-%06d", i)
+		labels := map[string]string{"app": fmt.Sprintf("app-%d", i%100)}
+		meta := metav1.ObjectMeta{Name: name, Labels: labels}
+		var err error
+		switch r := i % 20; {
+		case r < 5:
+			_, err = cs.CoreV1().ConfigMaps(ns).Create(ctx, &corev1.ConfigMap{ObjectMeta: meta, Data: map[string]string{"config": "mode=bench\n"}}, metav1.CreateOptions{})
+		case r < 9:
+			_, err = cs.CoreV1().Pods(ns).Create(ctx, &corev1.Pod{ObjectMeta: meta, Spec: podSpec(i)}, metav1.CreateOptions{})
+		case r < 12:
+			_, err = cs.AppsV1().Deployments(ns).Create(ctx, &appsv1.Deployment{ObjectMeta: meta, Spec: appsv1.DeploymentSpec{
+				Selector: &metav1.LabelSelector{MatchLabels: labels},
+				Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels}, Spec: podSpec(i)},
+			}}, metav1.CreateOptions{})
+		case r < 15:
+			role := "view"
+			if i%60 == 13 {
+				role = "cluster-admin"
 			}
-		})
-	}
-	for i := range objects {
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
-	return first
-}
-
-func loadAvg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	return strings.Fields(string(b))[0]
+			_, err = cs.RbacV1().RoleBindings(ns).Create(ctx, &rbacv1.RoleBinding{ObjectMeta: meta,
+				RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: role},
+				Subjects: []rbacv1.Subject{{Kind: "ServiceAccount", Name: "default", Namespace: ns}},
+			}, metav1.CreateOptions{})
+		case r < 18:
+			_, err = cs.CoreV1().Secrets(ns).Create(ctx, &corev1.Secret{ObjectMeta: meta, StringData: map[string]string{"url": "postgres://bench@db/" + name}}, metav1.CreateOptions{})
+		default:
+			np := networkingv1.NetworkPolicy{ObjectMeta: meta, Spec: networkingv1.NetworkPolicySpec{
+				PodSelector: metav1.LabelSelector{MatchLabels: labels},
+				PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
+			}}
+			if i%40 == 18 { // allow everything in
+				np.Spec.Ingress = []networkingv1.NetworkPolicyIngressRule{{}}
+			}
+			_, err = cs.NetworkingV1().NetworkPolicies(ns).Create(ctx, &np, metav1.CreateOptions{})
+		}
+		if err != nil {
+			return fmt.Errorf("cluster %q: creating object %d in %s: %w", c.Name, i, ns, err)
+		}
+		return nil
+	})
 }

@@ -8,10 +8,10 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/fleetguard/fleetguard/audit"
+	"github.com/fleetguard/fleetguard/bench/internal/proc"
 	"github.com/fleetguard/fleetguard/engine"
 	"github.com/fleetguard/fleetguard/reports"
 	"github.com/fleetguard/fleetguard/snapshot"
@@ -35,16 +35,6 @@ type scopeFigures struct {
 	Clusters, Objects                      int
 	Digest, Derive, Object, Cluster, Empty float64 // wall
 	CPU                                    map[string]float64
-}
-
-// cpuNow is the user plus system CPU time this process has used, in
-// seconds: on a shared machine it varies less than wall time.
-func cpuNow() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
 // load reads the snapshots one at a time, as `policy audit --snapshot` does.
@@ -84,13 +74,13 @@ func runAudit(paths []string, gogc int, render bool) (*auditFigures, error) {
 	// By default snapshots are loaded on demand, as policy audit --snapshot
 	// does (audit.RunSources); -preload loads them all first (audit.Run).
 	var srcs []audit.Source
-	t0, c0 := time.Now(), cpuNow()
+	t0, c0 := time.Now(), proc.CPU()
 	if *preload {
 		snaps, n, err := load(paths)
 		if err != nil {
 			return nil, err
 		}
-		f.Load, f.LoadCPU = time.Since(t0).Seconds(), cpuNow()-c0
+		f.Load, f.LoadCPU = time.Since(t0).Seconds(), proc.CPU()-c0
 		f.Objects = n
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
@@ -105,7 +95,7 @@ func runAudit(paths []string, gogc int, render bool) (*auditFigures, error) {
 
 	var mu sync.Mutex
 	var lastDone time.Time
-	t0, c0 = time.Now(), cpuNow()
+	t0, c0 = time.Now(), proc.CPU()
 	r, err := audit.RunSources(ctx, eng, srcs, audit.Options{Progress: func(_, state string) {
 		if state != "evaluating" {
 			mu.Lock()
@@ -122,7 +112,7 @@ func runAudit(paths []string, gogc int, render bool) (*auditFigures, error) {
 		}
 	}
 	end := time.Now()
-	f.Run, f.RunCPU = end.Sub(t0).Seconds(), cpuNow()-c0
+	f.Run, f.RunCPU = end.Sub(t0).Seconds(), proc.CPU()-c0
 	f.Tail = end.Sub(lastDone).Seconds()
 	f.Findings = len(r.Findings)
 	fmt.Fprintf(os.Stderr, "child: audited in %.1f s, %d findings\n", f.Run, f.Findings)
@@ -156,10 +146,10 @@ func runAudit(paths []string, gogc int, render bool) (*auditFigures, error) {
 			f.Render[format], f.RenderBytes[format] = secs, size
 		}
 	}
-	if f.PeakRSS, err = peakRSS(); err != nil {
+	if f.PeakRSS, err = proc.PeakRSS(); err != nil {
 		return nil, err
 	}
-	f.LoadAvg = loadAvg()
+	f.LoadAvg = proc.LoadAvg(3)
 	// JSON size after the peak is read, so measuring it does not raise it.
 	if len(paths) > 0 {
 		s, err := snapshot.Load(paths[0])
@@ -232,10 +222,10 @@ func runScopes(paths []string, gogc int) (*scopeFigures, error) {
 	}
 	f := &scopeFigures{Clusters: len(snaps), Objects: n, CPU: map[string]float64{}}
 	step := func(name string, wall *float64, fn func() error) error {
-		t, c := time.Now(), cpuNow()
+		t, c := time.Now(), proc.CPU()
 		err := fn()
 		*wall += time.Since(t).Seconds()
-		f.CPU[name] += cpuNow() - c
+		f.CPU[name] += proc.CPU() - c
 		return err
 	}
 	for _, s := range snaps {

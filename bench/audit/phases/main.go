@@ -20,10 +20,10 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/fleetguard/fleetguard/audit"
+	"github.com/fleetguard/fleetguard/bench/internal/proc"
 	"github.com/fleetguard/fleetguard/engine"
 	"github.com/fleetguard/fleetguard/reports"
 	"github.com/fleetguard/fleetguard/snapshot"
@@ -68,15 +68,6 @@ func fail(err error) {
 	os.Exit(1)
 }
 
-// cpuNow is the user plus system CPU time of this process, in seconds.
-func cpuNow() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
-}
-
 func run(paths, formats []string, record bool) error {
 	ctx := context.Background()
 	tmp, err := os.MkdirTemp("", "fleetguard-bench-phases-")
@@ -87,9 +78,9 @@ func run(paths, formats []string, record bool) error {
 	fmt.Printf("| Phase | Wall | CPU |\n|---|---|---|\n")
 	var totalW, totalC float64
 	phase := func(name string, fn func() error) error {
-		t, c := time.Now(), cpuNow()
+		t, c := time.Now(), proc.CPU()
 		err := fn()
-		w, cc := time.Since(t).Seconds(), cpuNow()-c
+		w, cc := time.Since(t).Seconds(), proc.CPU()-c
 		totalW, totalC = totalW+w, totalC+cc
 		fmt.Printf("| %s | %.2f s | %.2f s |\n", name, w, cc)
 		return err
