@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net"
@@ -19,7 +18,6 @@ import (
 	"testing"
 	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -38,7 +36,9 @@ func TestFleet(t *testing.T) {
 	ctx := context.Background()
 	kc := extendKubeconfig(t, f)
 	canary := "canary-" + randomHex(t)
-	seedCanary(t, f.Cluster("dev"), canary)
+	if err := f.Cluster("dev").SeedCanary(ctx, canary); err != nil {
+		t.Fatal(err)
+	}
 
 	cfg, err := LoadConfig(f.Config)
 	if err != nil {
@@ -436,48 +436,6 @@ func hungPort(t *testing.T) string {
 		}
 	})
 	return l.Addr().String()
-}
-
-// seedCanary creates, in namespace default, a Secret the way kubectl apply
-// does (the last-applied annotation holds the whole object, value
-// included), a Pod and a Deployment with the value in a literal env var, and
-// a ConfigMap holding it.
-func seedCanary(t *testing.T, c *testfleet.Cluster, value string) {
-	t.Helper()
-	ctx := context.Background()
-	cs := kubernetes.NewForConfigOrDie(c.Config)
-	applied, _ := json.Marshal(map[string]any{
-		"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
-		"metadata":   map[string]any{"name": "canary-secret", "namespace": "default"},
-		"stringData": map[string]any{"token": value},
-	})
-	_, err := cs.CoreV1().Secrets("default").Create(ctx, &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: "canary-secret", Annotations: map[string]string{snapshot.LastApplied: string(applied) + "\n"}},
-		Type:       corev1.SecretTypeOpaque,
-		StringData: map[string]string{"token": value},
-	}, metav1.CreateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	spec := corev1.PodSpec{Containers: []corev1.Container{{
-		Name: "app", Image: "registry.example.com/app:1",
-		Env: []corev1.EnvVar{{Name: "TOKEN", Value: value}, {Name: "FROM_SECRET", ValueFrom: &corev1.EnvVarSource{
-			SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "canary-secret"}, Key: "token"}}}},
-	}}}
-	if _, err := cs.CoreV1().Pods("default").Create(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "canary-pod"}, Spec: spec}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	labels := map[string]string{"app": "canary"}
-	dep := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "canary-deploy"}, Spec: appsv1.DeploymentSpec{
-		Selector: &metav1.LabelSelector{MatchLabels: labels},
-		Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels}, Spec: spec},
-	}}
-	if _, err := cs.AppsV1().Deployments("default").Create(ctx, dep, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cs.CoreV1().ConfigMaps("default").Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "canary-config"}, Data: map[string]string{"token": value}}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
 }
 
 func randomHex(t *testing.T) string {
