@@ -148,15 +148,11 @@ func (c *Config) ByContext(ctx string) *ClusterConfig {
 // SystemNamespacesOf returns the system namespaces of the named cluster: its
 // own list, else the config-wide list, else DefaultSystemNamespaces.
 func (c *Config) SystemNamespacesOf(cluster string) []string {
-	if c != nil {
-		for _, cl := range c.Clusters {
-			if cl.Name == cluster && len(cl.SystemNamespaces) > 0 {
-				return slices.Clone(cl.SystemNamespaces)
-			}
-		}
-		if len(c.SystemNamespaces) > 0 {
-			return slices.Clone(c.SystemNamespaces)
-		}
+	if cl := c.byName(cluster); cl != nil && len(cl.SystemNamespaces) > 0 {
+		return slices.Clone(cl.SystemNamespaces)
+	}
+	if c != nil && len(c.SystemNamespaces) > 0 {
+		return slices.Clone(c.SystemNamespaces)
 	}
 	return slices.Clone(DefaultSystemNamespaces)
 }
