@@ -33,13 +33,12 @@ type Engine struct {
 	compiler *ast.Compiler
 	store    storage.Store
 	policies []regoPolicy // every policy kept by the filters, sorted by id
-	object   []int        // indexes into policies of object-scope policies
 	// constraints are the bundle's Gatekeeper constraints (gatekeeper.go).
 	constraints *constraintSet
 
 	mu      sync.Mutex
-	byKind  map[string]*kindQuery // "group/Kind" -> prepared query
-	byScope map[string]*scopeQuery
+	byKind  map[string]*policyQuery // "group/Kind" -> its object policies
+	byScope map[string]*policyQuery // cluster or fleet -> its policies
 	timeNow func() time.Time
 }
 
@@ -127,7 +126,8 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 		bundle:   b,
 		compiler: c,
 		store:    inmem.NewFromObject(b.OPA.Data),
-		byKind:   map[string]*kindQuery{},
+		byKind:   map[string]*policyQuery{},
+		byScope:  map[string]*policyQuery{},
 		timeNow:  time.Now,
 	}
 	e.constraints = gk.filter(cfg.include, cfg.skip)
@@ -136,9 +136,6 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 			continue
 		}
 		e.policies = append(e.policies, p)
-		if p.Scope == "object" {
-			e.object = append(e.object, len(e.policies)-1)
-		}
 	}
 	return e, nil
 }
@@ -178,22 +175,25 @@ func (e *Engine) Provenance() Provenance {
 	}
 }
 
-// kindQuery evaluates every object policy that applies to one kind in a
-// single prepared query, so an object is evaluated once, not once per policy.
-type kindQuery struct {
+// policyQuery evaluates a set of policies (the object policies of one kind,
+// or the policies of one scope) in a single prepared query, so an input is
+// evaluated once, not once per policy.
+type policyQuery struct {
 	policies []int // indexes into Engine.policies, in binding order
 	query    rego.PreparedEvalQuery
-	ready    chan struct{}
+	ready    chan struct{} // closed once policies, query and err are set
 	err      error
 }
 
-func (e *Engine) queryFor(ctx context.Context, group, kind string) (*kindQuery, error) {
-	key := group + "/" + kind
+// prepared returns the query cached under key, preparing it on first use
+// from the policies for which applies is true. Concurrent callers of a new
+// key wait for the first one to prepare it.
+func (e *Engine) prepared(ctx context.Context, cache map[string]*policyQuery, key string, applies func(*regoPolicy) bool) (*policyQuery, error) {
 	e.mu.Lock()
-	q, ok := e.byKind[key]
+	q, ok := cache[key]
 	if !ok {
-		q = &kindQuery{ready: make(chan struct{})}
-		e.byKind[key] = q
+		q = &policyQuery{ready: make(chan struct{})}
+		cache[key] = q
 	}
 	e.mu.Unlock()
 	if ok {
@@ -202,9 +202,9 @@ func (e *Engine) queryFor(ctx context.Context, group, kind string) (*kindQuery, 
 	}
 	defer close(q.ready)
 	var terms []string
-	for _, i := range e.object {
-		if appliesTo(e.policies[i].Kinds, group, kind) {
-			terms = append(terms, fmt.Sprintf("%s = %s.%s", bindingName(len(q.policies)), e.policies[i].pkg, violationRule))
+	for i := range e.policies {
+		if p := &e.policies[i]; applies(p) {
+			terms = append(terms, fmt.Sprintf("%s = %s.%s", bindingName(len(q.policies)), p.pkg, violationRule))
 			q.policies = append(q.policies, i)
 		}
 	}
@@ -217,6 +217,13 @@ func (e *Engine) queryFor(ctx context.Context, group, kind string) (*kindQuery, 
 		rego.Store(e.store),
 	).PrepareForEval(ctx)
 	return q, q.err
+}
+
+// queryFor returns the query of every object policy that applies to kind.
+func (e *Engine) queryFor(ctx context.Context, group, kind string) (*policyQuery, error) {
+	return e.prepared(ctx, e.byKind, group+"/"+kind, func(p *regoPolicy) bool {
+		return p.Scope == ScopeObject && appliesTo(p.Kinds, group, kind)
+	})
 }
 
 // appliesTo matches declared kinds ("Pod", "apps/Deployment", "*") against

@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
-	"github.com/open-policy-agent/opa/v1/rego"
 )
 
 // Policy scopes, as declared in METADATA custom.scope.
@@ -17,39 +15,9 @@ const (
 	ScopeFleet   = "fleet"
 )
 
-// scopeQuery evaluates every policy of one scope in a single prepared query.
-type scopeQuery struct {
-	once     sync.Once
-	policies []int
-	query    rego.PreparedEvalQuery
-	err      error
-}
-
-func (e *Engine) scopeQuery(ctx context.Context, scope string) (*scopeQuery, error) {
-	e.mu.Lock()
-	if e.byScope == nil {
-		e.byScope = map[string]*scopeQuery{}
-	}
-	q, ok := e.byScope[scope]
-	if !ok {
-		q = &scopeQuery{}
-		e.byScope[scope] = q
-	}
-	e.mu.Unlock()
-	q.once.Do(func() {
-		var terms []string
-		for i := range e.policies {
-			if e.policies[i].Scope == scope {
-				terms = append(terms, fmt.Sprintf("%s = %s.%s", bindingName(len(q.policies)), e.policies[i].pkg, violationRule))
-				q.policies = append(q.policies, i)
-			}
-		}
-		if len(terms) == 0 {
-			return
-		}
-		q.query, q.err = rego.New(rego.Query(strings.Join(terms, "; ")), rego.Compiler(e.compiler), rego.Store(e.store)).PrepareForEval(ctx)
-	})
-	return q, q.err
+// scopeQuery returns the query of every policy of scope.
+func (e *Engine) scopeQuery(ctx context.Context, scope string) (*policyQuery, error) {
+	return e.prepared(ctx, e.byScope, scope, func(p *regoPolicy) bool { return p.Scope == scope })
 }
 
 // ScopeVerdict is what the cluster or fleet policies concluded.
