@@ -67,39 +67,33 @@ func (in *ObjectInput) value(obj ast.Value) (ast.Value, error) {
 		ast.Item(ast.InternedTerm("object"), ast.NewTerm(obj)),
 		ast.Item(ast.InternedTerm("operation"), ast.StringTerm(in.Operation)),
 	)
-	extra := map[string]any{"cluster": clusterDoc(in.Cluster)}
-	if in.OldObject != nil {
-		extra["oldObject"] = in.OldObject
-	}
-	if in.UserInfo != nil {
-		extra["userInfo"] = in.UserInfo
-	}
-	if in.Namespace != nil {
-		extra["namespace"] = in.Namespace
-	}
-	for k, v := range extra {
-		val, err := ast.InterfaceToValue(v)
-		if err != nil {
-			return nil, fmt.Errorf("converting %s for evaluation: %w", k, err)
+	for _, f := range [...]struct {
+		key string
+		doc map[string]any
+	}{{"cluster", clusterDoc(in.Cluster)}, {"oldObject", in.OldObject}, {"userInfo", in.UserInfo}, {"namespace", in.Namespace}} {
+		if f.doc == nil {
+			continue
 		}
-		doc.Insert(ast.StringTerm(k), ast.NewTerm(val))
+		val, err := ast.InterfaceToValue(f.doc)
+		if err != nil {
+			return nil, fmt.Errorf("converting %s for evaluation: %w", f.key, err)
+		}
+		doc.Insert(ast.StringTerm(f.key), ast.NewTerm(val))
 	}
 	var containers []*ast.Term
 	if ps, ok := snapshot.PodSpecOf(in.Object); ok {
 		spec := find(obj, ps.PathKeys)
+		// The pod (template) metadata sits beside its spec; for a Pod that
+		// is the object's own metadata.
 		meta := find(obj, append(ps.PathKeys[:len(ps.PathKeys)-1:len(ps.PathKeys)-1], "metadata"))
-		if in.Object["kind"] == "Pod" {
-			meta = find(obj, []string{"metadata"})
-		}
 		doc.Insert(ast.InternedTerm("pod"), ast.ObjectTerm(
 			ast.Item(ast.InternedTerm("spec"), orNull(spec)),
 			ast.Item(ast.InternedTerm("metadata"), orNull(meta)),
 			ast.Item(ast.InternedTerm("path"), ast.StringTerm(ps.Path)),
 		))
 		for _, c := range ps.Containers {
-			ct := find(obj, append(append([]string(nil), ps.PathKeys...), c.Field))
 			var item *ast.Term
-			if arr, ok := termValue(ct).(*ast.Array); ok && c.Index < arr.Len() {
+			if arr, ok := termValue(find(termValue(spec), []string{c.Field})).(*ast.Array); ok && c.Index < arr.Len() {
 				item = arr.Elem(c.Index)
 			}
 			containers = append(containers, ast.ObjectTerm(
