@@ -15,33 +15,64 @@ import (
 	"github.com/fleetguard/fleetguard/snapshot"
 )
 
-// fleetFlags select live clusters: shared by audit and serve.
-type fleetFlags struct {
+// clusterFlags select clusters from a kubeconfig or a fleet config, and
+// how they are read: shared by snapshot and, through fleetFlags, audit and serve.
+type clusterFlags struct {
 	kubeconfig  string
 	contexts    []string
 	allContexts bool
 	config      string
-	inCluster   bool
-	clusterName string
-	labels      map[string]string
 	timeout     time.Duration
 	workers     int
 
-	cfg     *fetchers.Config        // loaded --config
+	cfg *fetchers.Config // loaded --config
+}
+
+func (f *clusterFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig file (default: the fleet config's, then $KUBECONFIG, then ~/.kube/config)")
+	fl.StringArrayVar(&f.contexts, "context", nil, "kubeconfig context to read (repeatable); a fleet config cluster name works too")
+	fl.BoolVar(&f.allContexts, "all-contexts", false, "read every context in the kubeconfig")
+	fl.StringVar(&f.config, "config", "", "fleet config YAML: clusters, their contexts and labels, system namespaces")
+	fl.DurationVar(&f.timeout, "timeout", 2*time.Minute, "time allowed to read one cluster")
+	fl.IntVar(&f.workers, "workers", 4, "clusters read at once")
+}
+
+// targets resolves the selected clusters, loading --config once.
+func (f *clusterFlags) targets() ([]fetchers.Target, error) {
+	sel := fetchers.Selection{Kubeconfig: f.kubeconfig, Contexts: f.contexts, All: f.allContexts}
+	if f.config != "" && f.cfg == nil {
+		c, err := fetchers.LoadConfig(f.config)
+		if err != nil {
+			return nil, usageErr("%w", err)
+		}
+		f.cfg = c
+	}
+	sel.Config = f.cfg
+	ts, err := fetchers.Targets(sel)
+	if err != nil {
+		return nil, usageErr("%w", err)
+	}
+	return ts, nil
+}
+
+// fleetFlags select live clusters, or the cluster the agent runs in: shared
+// by audit and serve.
+type fleetFlags struct {
+	clusterFlags
+	inCluster   bool
+	clusterName string
+	labels      map[string]string
+
 	configs map[string]*rest.Config // each fetched cluster's client config, by name
 }
 
 func (f *fleetFlags) register(cmd *cobra.Command) {
+	f.clusterFlags.register(cmd)
 	fl := cmd.Flags()
-	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig file (default: the fleet config's, then $KUBECONFIG, then ~/.kube/config)")
-	fl.StringArrayVar(&f.contexts, "context", nil, "kubeconfig context to audit (repeatable); a fleet config cluster name works too")
-	fl.BoolVar(&f.allContexts, "all-contexts", false, "audit every context in the kubeconfig")
-	fl.StringVar(&f.config, "config", "", "fleet config YAML: clusters, their contexts and labels, system namespaces")
 	fl.BoolVar(&f.inCluster, "in-cluster", false, "audit the cluster this pod runs in, with its service account (the in-cluster agent)")
 	fl.StringVar(&f.clusterName, "cluster-name", "", "with --in-cluster: the cluster's name in results (default $FLEETGUARD_CLUSTER_NAME)")
 	fl.StringToStringVar(&f.labels, "cluster-labels", nil, "with --in-cluster: the cluster's labels, e.g. env=prod,region=eu-west-1")
-	fl.DurationVar(&f.timeout, "timeout", 2*time.Minute, "time allowed to read one cluster")
-	fl.IntVar(&f.workers, "workers", 4, "clusters read at once")
 }
 
 func (f *fleetFlags) selected() bool {
@@ -57,34 +88,21 @@ func (f *fleetFlags) systemNamespaces() []string {
 }
 
 func (f *fleetFlags) targets() ([]fetchers.Target, error) {
-	if f.inCluster {
-		cfg, err := rest.InClusterConfig()
-		if err != nil {
-			return nil, usageErr("--in-cluster: %w", err)
-		}
-		name := f.clusterName
-		if name == "" {
-			name = os.Getenv("FLEETGUARD_CLUSTER_NAME")
-		}
-		if name == "" {
-			return nil, usageErr("--in-cluster: name the cluster with --cluster-name or FLEETGUARD_CLUSTER_NAME")
-		}
-		return []fetchers.Target{{Cluster: snapshot.Cluster{Name: name, Server: cfg.Host, Labels: f.labels}, Config: cfg}}, nil
+	if !f.inCluster {
+		return f.clusterFlags.targets()
 	}
-	sel := fetchers.Selection{Kubeconfig: f.kubeconfig, Contexts: f.contexts, All: f.allContexts}
-	if f.config != "" && f.cfg == nil {
-		c, err := fetchers.LoadConfig(f.config)
-		if err != nil {
-			return nil, usageErr("%w", err)
-		}
-		f.cfg = c
-	}
-	sel.Config = f.cfg
-	ts, err := fetchers.Targets(sel)
+	cfg, err := rest.InClusterConfig()
 	if err != nil {
-		return nil, usageErr("%w", err)
+		return nil, usageErr("--in-cluster: %w", err)
 	}
-	return ts, nil
+	name := f.clusterName
+	if name == "" {
+		name = os.Getenv("FLEETGUARD_CLUSTER_NAME")
+	}
+	if name == "" {
+		return nil, usageErr("--in-cluster: name the cluster with --cluster-name or FLEETGUARD_CLUSTER_NAME")
+	}
+	return []fetchers.Target{{Cluster: snapshot.Cluster{Name: name, Server: cfg.Host, Labels: f.labels}, Config: cfg}}, nil
 }
 
 // fetch snapshots the selected clusters concurrently, showing progress.

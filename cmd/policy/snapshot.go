@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -21,11 +20,9 @@ import (
 
 func newSnapshot() *cobra.Command {
 	var (
-		kubeconfig, config, out string
-		contexts                []string
-		all, gz, verbose        bool
-		timeout                 time.Duration
-		workers                 int
+		clusters    clusterFlags
+		out         string
+		gz, verbose bool
 	)
 	cmd := &cobra.Command{
 		Use:   "snapshot -o DIR [--context NAME]... [--all-contexts] [--config FILE]",
@@ -60,23 +57,15 @@ and writes nothing more.`,
 			if out == "" {
 				return usageErr("snapshot: -o DIR is required")
 			}
-			if workers < 1 {
+			if clusters.workers < 1 {
 				return usageErr("snapshot: --workers must be at least 1")
 			}
-			if timeout <= 0 {
+			if clusters.timeout <= 0 {
 				return usageErr("snapshot: --timeout must be positive")
 			}
-			sel := fetchers.Selection{Kubeconfig: kubeconfig, Contexts: contexts, All: all}
-			if config != "" {
-				c, err := fetchers.LoadConfig(config)
-				if err != nil {
-					return usageErr("%w", err)
-				}
-				sel.Config = c
-			}
-			targets, err := fetchers.Targets(sel)
+			targets, err := clusters.targets()
 			if err != nil {
-				return usageErr("snapshot: %w", err)
+				return err
 			}
 			paths, err := snapshotPaths(targets, out, gz)
 			if err != nil {
@@ -85,7 +74,7 @@ and writes nothing more.`,
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			stderr := cmd.ErrOrStderr()
-			opts := fetchers.Options{Timeout: timeout, Workers: workers}
+			opts := fetchers.Options{Timeout: clusters.timeout, Workers: clusters.workers}
 			if verbose {
 				opts.Log = slog.New(slog.NewTextHandler(stderr, nil))
 			}
@@ -145,15 +134,10 @@ and writes nothing more.`,
 			return nil
 		},
 	}
+	clusters.register(cmd)
 	f := cmd.Flags()
-	f.StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig file (default: the fleet config's, then $KUBECONFIG, then ~/.kube/config)")
-	f.StringArrayVar(&contexts, "context", nil, "kubeconfig context to read (repeatable); a fleet config cluster name works too")
-	f.BoolVar(&all, "all-contexts", false, "read every context of the kubeconfig")
-	f.StringVar(&config, "config", "", "fleet config YAML: cluster names, contexts, labels, system namespaces")
 	f.StringVarP(&out, "output", "o", "", "directory for <cluster>.json files, or a path pattern holding {name}")
 	f.BoolVar(&gz, "gzip", false, "write <cluster>.json.gz in the output directory")
-	f.DurationVar(&timeout, "timeout", 2*time.Minute, "time limit per cluster")
-	f.IntVar(&workers, "workers", 4, "clusters read at once")
 	f.BoolVarP(&verbose, "verbose", "v", false, "log progress per cluster to stderr")
 	return cmd
 }
