@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -135,35 +136,29 @@ func (s *Server) evaluate(ctx context.Context, eng *engine.Engine, in *engine.Ob
 
 // decide turns findings into the answer, per policy enforcement.
 func (s *Server) decide(v Verdict, findings []engine.Finding) Verdict {
-	var deny, warn []string
-	var dryrun []string
-	seen := map[string]bool{}
+	var deny, warn, dryrun []string
 	for _, f := range findings {
-		line := fmt.Sprintf("[%s] %s: %s", f.PolicyID, f.Title, f.Message)
 		enf := f.Enforcement
-		if enf == "" {
-			enf = "deny"
-		}
 		switch enf {
 		case "warn":
-			warn = append(warn, line)
+			warn = append(warn, findingLine(f))
 		case "dryrun":
 			dryrun = append(dryrun, f.PolicyID)
-		default:
+		default: // none or unknown: deny
 			enf = "deny"
-			deny = append(deny, line)
+			deny = append(deny, findingLine(f))
 		}
 		s.m.violations.WithLabelValues(f.PolicyID, enf).Inc()
-		if key := f.PolicyID + "/" + enf; !seen[key] {
-			seen[key] = true
-			v.Fired = append(v.Fired, Fired{ID: f.PolicyID, Enforcement: enf})
+		if fired := (Fired{ID: f.PolicyID, Enforcement: enf}); !slices.Contains(v.Fired, fired) {
+			v.Fired = append(v.Fired, fired)
 		}
 	}
 	sort.Slice(v.Fired, func(i, j int) bool { return v.Fired[i].ID < v.Fired[j].ID })
 	r := v.Response
 	r.Warnings = warn
 	if len(dryrun) > 0 {
-		r.AuditAnnotations = map[string]string{"dryrun-violations": strings.Join(uniq(dryrun), ",")}
+		slices.Sort(dryrun)
+		r.AuditAnnotations = map[string]string{"dryrun-violations": strings.Join(slices.Compact(dryrun), ",")}
 	}
 	switch {
 	case len(deny) > 0:
@@ -181,6 +176,11 @@ func (s *Server) decide(v Verdict, findings []engine.Finding) Verdict {
 		v.Decision = DecisionAllow
 	}
 	return v
+}
+
+// findingLine is how a deny or warn finding reads in the answer.
+func findingLine(f engine.Finding) string {
+	return fmt.Sprintf("[%s] %s: %s", f.PolicyID, f.Title, f.Message)
 }
 
 // fail gives the configured fail-open or fail-closed answer, with the reason.
@@ -255,15 +255,4 @@ func userInfo(u authenticationv1.UserInfo) map[string]any {
 		extra[k] = l
 	}
 	return map[string]any{"username": u.Username, "uid": u.UID, "groups": groups, "extra": extra}
-}
-
-func uniq(ss []string) []string {
-	sort.Strings(ss)
-	out := ss[:0]
-	for i, s := range ss {
-		if i == 0 || s != ss[i-1] {
-			out = append(out, s)
-		}
-	}
-	return out
 }
