@@ -2,8 +2,6 @@ package webhook
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"testing"
 
 	"github.com/fleetguard/fleetguard/engine"
@@ -13,7 +11,7 @@ import (
 // with the default bundle, without HTTP.
 func BenchmarkReview(b *testing.B) {
 	bundles := NewBundles("", engine.LoadOptions{})
-	s := New(Config{Bundles: bundles, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	s := New(Config{Bundles: bundles, Logger: discardLogger()})
 	if _, err := bundles.Reload(context.Background()); err != nil {
 		b.Fatal(err)
 	}

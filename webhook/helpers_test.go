@@ -3,18 +3,11 @@ package webhook
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
 	"io"
 	"io/fs"
 	"log/slog"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -23,78 +16,30 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	admissionv1 "k8s.io/api/admission/v1"
 
 	"github.com/fleetguard/fleetguard/engine"
+	"github.com/fleetguard/fleetguard/webhook/webhooktest"
 )
 
 // testCA is a generated CA that issues serving certificates for 127.0.0.1.
-type testCA struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-	pool *x509.CertPool
-}
+type testCA struct{ *webhooktest.CA }
 
 func newCA(t *testing.T) *testCA {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ca, err := webhooktest.NewCA()
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "fleetguard test CA"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		IsCA:                  true,
-		KeyUsage:              x509.KeyUsageCertSign,
-		BasicConstraintsValid: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
-	return &testCA{cert: cert, key: key, pool: pool}
+	return &testCA{ca}
 }
 
 // issue writes a serving certificate with the given serial to certFile and keyFile.
 func (ca *testCA) issue(t *testing.T, serial int64, certFile, keyFile string) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
+	if err := ca.Issue(serial, certFile, keyFile); err != nil {
 		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(serial),
-		Subject:      pkix.Name{CommonName: "fleetguard-webhook"},
-		DNSNames:     []string{"localhost"},
-		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeFile(t, certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
-	writeFile(t, keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}))
-	// A distinct modification time, whatever the file system's clock resolution.
-	stamp := time.Now().Add(time.Duration(serial) * time.Second)
-	for _, f := range []string{certFile, keyFile} {
-		if err := os.Chtimes(f, stamp, stamp); err != nil {
-			t.Fatal(err)
-		}
 	}
 }
 
@@ -108,7 +53,7 @@ func writeFile(t *testing.T, name string, data []byte) {
 	}
 }
 
-// syncBuffer is a concurrency-safe decision log sink.
+// syncBuffer is a concurrency-safe log or decision log sink.
 type syncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
@@ -120,11 +65,16 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 	return s.b.Write(p)
 }
 
-func (s *syncBuffer) lines(t *testing.T) []DecisionRecord {
+func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// lines decodes what was written as decision log lines.
+func (s *syncBuffer) lines(t *testing.T) []DecisionRecord {
 	var out []DecisionRecord
-	for _, l := range strings.Split(strings.TrimSpace(s.b.String()), "\n") {
+	for _, l := range strings.Split(strings.TrimSpace(s.String()), "\n") {
 		if l == "" {
 			continue
 		}
@@ -174,7 +124,7 @@ func startWith(t *testing.T, bundles *Bundles, load bool, opts ...harnessOpt) *h
 	h.bundles = bundles
 	cfg := Config{
 		Bundles: h.bundles, Certs: certs, DecisionLog: h.log,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger: discardLogger(),
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -209,7 +159,7 @@ func startWith(t *testing.T, bundles *Bundles, load bool, opts ...harnessOpt) *h
 
 func (h *harness) newClient() *http.Client {
 	return &http.Client{Transport: &http.Transport{
-		TLSClientConfig: &tls.Config{RootCAs: h.ca.pool, MinVersion: tls.VersionTLS12},
+		TLSClientConfig: &tls.Config{RootCAs: h.ca.Pool, MinVersion: tls.VersionTLS12},
 	}}
 }
 

@@ -12,7 +12,6 @@ import (
 	"reflect"
 	goruntime "runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -204,25 +203,7 @@ func (f *fakeCluster) watching(gvr schema.GroupVersionResource, actions []k8stes
 	return false
 }
 
-// logBuffer is a concurrency-safe log destination.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-func newTestInventory(t *testing.T, f *fakeCluster, max int, log *logBuffer, kinds ...schema.GroupVersionKind) *Inventory {
+func newTestInventory(t *testing.T, f *fakeCluster, max int, log *syncBuffer, kinds ...schema.GroupVersionKind) *Inventory {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -282,7 +263,7 @@ func TestInventoryFollowsCluster(t *testing.T) {
 		map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": "web", "labels": map[string]any{"env": "prod"}}},
 		secret,
 	)
-	log := &logBuffer{}
+	log := &syncBuffer{}
 	inv := newTestInventory(t, f, 100, log, svcGVK, ingGVK, nsGVK, secretGVK)
 	if inv.Ready() != true || inv.Status().Watching {
 		t.Fatal("a new inventory must not watch yet and must not hold readiness back")
@@ -376,7 +357,7 @@ func TestInventoryLimit(t *testing.T) {
 		objs = append(objs, service("web", fmt.Sprintf("s%d", i), nil))
 	}
 	f := newFakeCluster(t, objs...)
-	log := &logBuffer{}
+	log := &syncBuffer{}
 	inv := newTestInventory(t, f, 3, log, svcGVK)
 	inv.Use(true, "")
 	waitFor(t, "the inventory syncs", inv.Ready)
@@ -451,7 +432,7 @@ func gather(t *testing.T, c prometheus.Collector) map[string]float64 {
 
 func TestInventoryReplace(t *testing.T) {
 	f := newFakeCluster(t)
-	inv := newTestInventory(t, f, 3, &logBuffer{}, svcGVK, ingGVK)
+	inv := newTestInventory(t, f, 3, &syncBuffer{}, svcGVK, ingGVK)
 	inv.mu.Lock()
 	inv.wanted, inv.run = true, 7
 	inv.kick = make(chan struct{}, 1)
@@ -515,7 +496,7 @@ func TestInventoryReplace(t *testing.T) {
 
 func TestInventoryNotStartedWithoutReferentialTemplates(t *testing.T) {
 	f := newFakeCluster(t, service("web", "api", nil))
-	log := &logBuffer{}
+	log := &syncBuffer{}
 	inv := newTestInventory(t, f, 10, log, svcGVK)
 	h := start(t, testBundle, true, func(c *Config) { c.Inventory = inv })
 	code, body := h.get("/readyz")
@@ -577,7 +558,7 @@ func TestInventoryAdmission(t *testing.T) {
 		<-release // hold the first list back: the webhook is not ready meanwhile
 		return false, nil, nil
 	})
-	inv := newTestInventory(t, f, 100, &logBuffer{}, ingGVK)
+	inv := newTestInventory(t, f, 100, &syncBuffer{}, ingGVK)
 	bundles := NewBundles(inventoryB, engine.LoadOptions{})
 	s := New(Config{Bundles: bundles, Inventory: inv, Logger: discardLogger()})
 	if _, err := bundles.Reload(context.Background()); err != nil {
@@ -759,7 +740,7 @@ func TestInventoryEndToEnd(t *testing.T) {
 		t.Fatalf("kept secret = %s, want metadata without its value", raw)
 	}
 
-	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: h.ca.cert.Raw})
+	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: h.ca.Cert.Raw})
 	fail := admissionregistrationv1.Fail
 	if _, err := cs.AdmissionregistrationV1().ValidatingWebhookConfigurations().Create(ctx, &admissionregistrationv1.ValidatingWebhookConfiguration{
 		ObjectMeta: metav1.ObjectMeta{Name: "fleetguard-inventory-e2e"},
@@ -838,7 +819,7 @@ func TestInventoryListError(t *testing.T) {
 	f.dyn.PrependReactor("list", "ingresses", func(k8stesting.Action) (bool, runtime.Object, error) {
 		return true, nil, apierrors.NewForbidden(schema.GroupResource{Group: "networking.k8s.io", Resource: "ingresses"}, "", fmt.Errorf("RBAC"))
 	})
-	inv := newTestInventory(t, f, 10, &logBuffer{}, ingGVK)
+	inv := newTestInventory(t, f, 10, &syncBuffer{}, ingGVK)
 	inv.Use(true, "")
 	waitFor(t, "the list error is reported", func() bool { return inv.Status().Kinds[0].Error != "" })
 	st := inv.Status()

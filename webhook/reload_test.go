@@ -56,7 +56,7 @@ func TestCertRotation(t *testing.T) {
 		t.Errorf("certificate reloads error = %q, want 1", got)
 	}
 	// A TLS 1.1 client is refused.
-	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: h.ca.pool, MaxVersion: tls.VersionTLS11}}}
+	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: h.ca.Pool, MaxVersion: tls.VersionTLS11}}}
 	if _, err := c.Get(h.url + "/healthz"); err == nil {
 		t.Fatal("a TLS 1.1 client was served")
 	}

@@ -8,21 +8,15 @@ package main
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
-	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -37,6 +31,7 @@ import (
 	"github.com/fleetguard/fleetguard/engine"
 	"github.com/fleetguard/fleetguard/policies"
 	"github.com/fleetguard/fleetguard/webhook"
+	"github.com/fleetguard/fleetguard/webhook/webhooktest"
 )
 
 func main() {
@@ -160,7 +155,7 @@ func run(ctx context.Context, c config) (*Report, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	ca, err := newCA()
+	ca, err := webhooktest.NewCA()
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +172,7 @@ func run(ctx context.Context, c config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	floor := newLoader(ca.pool, c.conns)
+	floor := newLoader(ca.Pool, c.conns)
 	target := c.target
 	hook := floor
 	if target == "" {
@@ -187,7 +182,7 @@ func run(ctx context.Context, c config) (*Report, error) {
 		}
 		target = url
 		rep.Policies = len(srv.bundles.Current().Engine.Policies())
-		hook = newLoader(ca.pool, c.conns)
+		hook = newLoader(ca.Pool, c.conns)
 	} else {
 		pool := (*x509.CertPool)(nil)
 		if c.caFile != "" {
@@ -445,9 +440,9 @@ func templates() [2]reviewTemplate {
 // serveFloor serves a no-op webhook: it reads the review, and admits it
 // with the same uid. The same TLS, HTTP server and JSON decoding of the uid
 // as the webhook, and no evaluation.
-func serveFloor(ctx context.Context, ca *testCA, dir string) (string, error) {
+func serveFloor(ctx context.Context, ca *webhooktest.CA, dir string) (string, error) {
 	certFile, keyFile := filepath.Join(dir, "floor.crt"), filepath.Join(dir, "floor.key")
-	if err := ca.issue(1, certFile, keyFile); err != nil {
+	if err := ca.Issue(1, certFile, keyFile); err != nil {
 		return "", err
 	}
 	pair, err := tls.LoadX509KeyPair(certFile, keyFile)
@@ -482,9 +477,9 @@ type hookServer struct {
 }
 
 // serveWebhook starts the real webhook on 127.0.0.1 with bundle src.
-func serveWebhook(ctx context.Context, ca *testCA, dir, src string, serial int64) (*hookServer, string, error) {
+func serveWebhook(ctx context.Context, ca *webhooktest.CA, dir, src string, serial int64) (*hookServer, string, error) {
 	h := &hookServer{certFile: filepath.Join(dir, "tls.crt"), keyFile: filepath.Join(dir, "tls.key")}
-	if err := ca.issue(100+serial, h.certFile, h.keyFile); err != nil {
+	if err := ca.Issue(100+serial, h.certFile, h.keyFile); err != nil {
 		return nil, "", err
 	}
 	certs, err := webhook.NewCerts(h.certFile, h.keyFile)
@@ -507,7 +502,7 @@ func serveWebhook(ctx context.Context, ca *testCA, dir, src string, serial int64
 // faultRun loads the webhook at the configured rate while the bundle is
 // swapped (a new revision compiled and swapped in) and the certificate
 // rotated (new connections see the new one) every swapEvery.
-func faultRun(ctx context.Context, c config, ca *testCA, dir string) (*FaultStats, error) {
+func faultRun(ctx context.Context, c config, ca *webhooktest.CA, dir string) (*FaultStats, error) {
 	bdir := filepath.Join(dir, "bundle")
 	if err := copyEmbedded(bdir); err != nil {
 		return nil, err
@@ -519,7 +514,7 @@ func faultRun(ctx context.Context, c config, ca *testCA, dir string) (*FaultStat
 	if err != nil {
 		return nil, err
 	}
-	l := newLoader(ca.pool, c.conns)
+	l := newLoader(ca.Pool, c.conns)
 	l.closedLoop(ctx, "warm-up", url, c.conns, 200*time.Millisecond, true)
 	fst := &FaultStats{}
 	var mu sync.Mutex
@@ -540,7 +535,7 @@ func faultRun(ctx context.Context, c config, ca *testCA, dir string) (*FaultStat
 			return
 		}
 		fst.Swaps++
-		if err := ca.issue(int64(100+n), h.certFile, h.keyFile); err != nil {
+		if err := ca.Issue(int64(100+n), h.certFile, h.keyFile); err != nil {
 			hookErr = err
 			return
 		}
@@ -588,69 +583,4 @@ func copyEmbedded(dir string) error {
 		}
 		return os.WriteFile(target, raw, 0o644)
 	})
-}
-
-// testCA issues serving certificates for 127.0.0.1.
-type testCA struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-	pool *x509.CertPool
-}
-
-func newCA() (*testCA, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "bench-webhook CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		IsCA: true, KeyUsage: x509.KeyUsageCertSign, BasicConstraintsValid: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return nil, err
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, err
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
-	return &testCA{cert: cert, key: key, pool: pool}, nil
-}
-
-// issue writes a certificate and key, key first and then the certificate
-// through a rename, so a reader never sees half a file.
-func (ca *testCA) issue(serial int64, certFile, keyFile string) error {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return err
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: "fleetguard-webhook"},
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, DNSNames: []string{"localhost"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
-	if err != nil {
-		return err
-	}
-	kb, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		return err
-	}
-	if err := atomicWrite(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb})); err != nil {
-		return err
-	}
-	return atomicWrite(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
-}
-
-func atomicWrite(name string, data []byte) error {
-	tmp := name + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, name)
 }
