@@ -310,11 +310,16 @@ var (
 // "parameters": params}, as the hook module builds it. Violations are
 // distinct by message and details, as the hook's set makes them. An
 // evaluation error becomes a violation carrying the error, as in the
-// frameworks driver.
+// frameworks driver; a cancelled or expired context is returned as an error.
 func (p *program) eval(ctx context.Context, review, params *ast.Term) ([]Violation, error) {
 	input := ast.NewObject([2]*ast.Term{keyReview, review}, [2]*ast.Term{keyParameters, params})
 	rs, err := p.query.Eval(ctx, rego.EvalParsedInput(input))
 	if err != nil {
+		if ctx.Err() != nil {
+			// A cancelled or expired evaluation is not a verdict: callers
+			// answer it with their failure policy, never as a violation.
+			return nil, ctx.Err()
+		}
 		return []Violation{{Msg: err.Error()}}, nil
 	}
 	out := make([]Violation, 0, len(rs))

@@ -3,6 +3,7 @@ package gatekeeper
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 
@@ -169,4 +170,39 @@ func mustValue(t *testing.T, obj map[string]any) ast.Value {
 		t.Fatal(err)
 	}
 	return v
+}
+
+// A context that ends during evaluation is an error, not a violation
+// carrying "context canceled" that a caller would count as a finding.
+func TestReviewCancelledIsAnError(t *testing.T) {
+	s, err := NewSet()
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs, err := ReadDocs("t.yaml", []byte(probeTemplate))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl, err := ParseTemplate(docs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddTemplate(context.Background(), tmpl); err != nil {
+		t.Fatal(err)
+	}
+	cdocs, err := ReadDocs("c.yaml", []byte(probeConstraint))
+	if err != nil {
+		t.Fatal(err)
+	}
+	con, err := s.AddConstraint(context.Background(), cdocs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	obj := map[string]any{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": map[string]any{"name": "d", "namespace": "blue"}, "spec": map[string]any{"replicas": int64(3)}}
+	outs, err := s.Review(ctx, &Review{Object: obj, Point: PointScan}, []*Constraint{con})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Review under a cancelled context = %+v, %v; want context.Canceled", outs, err)
+	}
 }
