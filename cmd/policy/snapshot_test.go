@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -16,9 +15,6 @@ import (
 	"strings"
 	"testing"
 
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
@@ -34,7 +30,9 @@ func TestSnapshot(t *testing.T) {
 	raw := make([]byte, 12)
 	rand.Read(raw)
 	canary := "canary-" + hex.EncodeToString(raw)
-	seedCanary(t, f.Cluster("staging-eu"), canary)
+	if err := f.Cluster("staging-eu").SeedCanary(context.Background(), canary); err != nil {
+		t.Fatal(err)
+	}
 	kc := withDeadContext(t, f.Kubeconfig)
 
 	t.Run("all contexts: exit 3, the dead one named, the others written, nothing leaked", func(t *testing.T) {
@@ -85,7 +83,7 @@ func TestSnapshot(t *testing.T) {
 			}
 		}
 		slices.Sort(found)
-		if want := []string{"ConfigMap/canary-config", "Pod/canary-pod", "Secret/canary-secret"}; !reflect.DeepEqual(found, want) {
+		if want := []string{"ConfigMap/canary-config", "Deployment/canary-deploy", "Pod/canary-pod", "Secret/canary-secret"}; !reflect.DeepEqual(found, want) {
 			t.Errorf("canary objects = %v, want %v", found, want)
 		}
 		leaks := map[string]string{"stdout": stdout, "stderr": stderr, "process output": osOut}
@@ -233,31 +231,3 @@ func withDeadContext(t *testing.T, path string) string {
 // seedCanary creates a Secret as kubectl apply leaves it (the last-applied
 // annotation holds the value), a Pod with the value in a literal env var,
 // and a ConfigMap holding it.
-func seedCanary(t *testing.T, c *testfleet.Cluster, value string) {
-	t.Helper()
-	ctx := context.Background()
-	cs := kubernetes.NewForConfigOrDie(c.Config)
-	applied, _ := json.Marshal(map[string]any{
-		"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
-		"metadata":   map[string]any{"name": "canary-secret", "namespace": "default"},
-		"stringData": map[string]any{"token": value},
-	})
-	_, err := cs.CoreV1().Secrets("default").Create(ctx, &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: "canary-secret", Annotations: map[string]string{snapshot.LastApplied: string(applied) + "\n"}},
-		Type:       corev1.SecretTypeOpaque,
-		StringData: map[string]string{"token": value},
-	}, metav1.CreateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "canary-pod"}, Spec: corev1.PodSpec{Containers: []corev1.Container{{
-		Name: "app", Image: "registry.example.com/app:1", Env: []corev1.EnvVar{{Name: "TOKEN", Value: value}},
-	}}}}
-	if _, err := cs.CoreV1().Pods("default").Create(ctx, pod, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "canary-config"}, Data: map[string]string{"token": value}}
-	if _, err := cs.CoreV1().ConfigMaps("default").Create(ctx, cm, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-}
