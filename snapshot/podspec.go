@@ -63,9 +63,6 @@ func PodSpecOf(obj map[string]any) (PodSpec, bool) {
 		}
 		cur = next
 	}
-	if kind == "Pod" {
-		meta, _ = obj["metadata"].(map[string]any)
-	}
 	ps := PodSpec{Spec: cur, Metadata: meta, Path: joinPath(path), PathKeys: path}
 	for _, f := range containerFields {
 		list, _ := cur[f.field].([]any)
