@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -451,24 +452,32 @@ func (e *Engine) NewResult() *Result {
 
 // Add records one object's verdict in the Result and updates the counts.
 func (r *Result) Add(v ObjectVerdict, src *Source, cluster string) {
-	failed := map[string]bool{}
+	r.Findings = append(r.Findings, v.Findings...)
+	var failed []string // an object has few findings: a slice beats a map here
 	for _, f := range v.Findings {
-		r.Findings = append(r.Findings, f)
-		failed[f.PolicyID] = true
+		if !slices.Contains(failed, f.PolicyID) {
+			failed = append(failed, f.PolicyID)
+		}
 	}
-	for id := range failed {
+	r.count(failed, v.Passed, v.Resource, src, cluster)
+}
+
+// count records one evaluation of each failed and passed policy: the stats
+// behind every score, the pass counts and, unless omitted, the passes.
+func (r *Result) count(failed, passed []string, res Resource, src *Source, cluster string) {
+	for _, id := range failed {
 		s := r.Stats[id]
 		s.Evaluated++
 		s.Failed++
 		r.Stats[id] = s
 	}
-	for _, id := range v.Passed {
+	for _, id := range passed {
 		s := r.Stats[id]
 		s.Evaluated++
 		r.Stats[id] = s
 		r.countPass(cluster, id)
 		if !r.OmitPasses {
-			r.Passes = append(r.Passes, Pass{PolicyID: id, Resource: v.Resource, Source: src, Cluster: cluster})
+			r.Passes = append(r.Passes, Pass{PolicyID: id, Resource: res, Source: src, Cluster: cluster})
 		}
 	}
 }

@@ -97,21 +97,7 @@ func resourceOf(v any) Resource {
 // counts one evaluation per cluster (or one for the fleet).
 func (r *Result) AddScope(v ScopeVerdict, cluster string) {
 	r.Findings = append(r.Findings, v.Findings...)
-	for _, id := range v.Failed {
-		s := r.Stats[id]
-		s.Evaluated++
-		s.Failed++
-		r.Stats[id] = s
-	}
-	for _, id := range v.Passed {
-		s := r.Stats[id]
-		s.Evaluated++
-		r.Stats[id] = s
-		r.countPass(cluster, id)
-		if !r.OmitPasses {
-			r.Passes = append(r.Passes, Pass{PolicyID: id, Cluster: cluster})
-		}
-	}
+	r.count(v.Failed, v.Passed, Resource{}, nil, cluster)
 }
 
 // Data returns the bundle data document at a slash-separated path (for
