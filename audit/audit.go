@@ -190,31 +190,11 @@ func (c *cluster) evaluateScopes(ctx context.Context, eng *engine.Engine, opts O
 		return
 	}
 	c.views = s.Derive()
-	info := engine.Cluster{Name: s.Cluster.Name, Labels: s.Cluster.Labels}
-	namespaces := map[string]map[string]any{}
-	for _, ns := range s.Objects["Namespace"] {
-		if md, ok := ns["metadata"].(map[string]any); ok {
-			if name, _ := md["name"].(string); name != "" {
-				namespaces[name] = ns
-			}
-		}
+	ins, err := ObjectInputs(eng, s)
+	if err != nil {
+		c.errs = append(c.errs, engine.InputError{Cluster: s.Cluster.Name, Message: err.Error()})
 	}
-	all := s.All()
-	// Referential Gatekeeper templates read the cluster's objects as
-	// data.inventory: built once per cluster, and only when one reads it.
-	var inv *gatekeeper.Inventory
-	if eng.UsesInventory() {
-		if inv, err = gatekeeper.Collect(all); err != nil {
-			c.errs = append(c.errs, engine.InputError{Cluster: s.Cluster.Name, Message: "Gatekeeper inventory: " + err.Error()})
-		}
-	}
-	for _, obj := range all {
-		in := &engine.ObjectInput{Object: obj, Cluster: info, EnforcementPoint: gatekeeper.PointAudit, Inventory: inv}
-		if md, ok := obj["metadata"].(map[string]any); ok {
-			if ns, _ := md["namespace"].(string); ns != "" {
-				in.Namespace = namespaces[ns]
-			}
-		}
+	for _, in := range ins {
 		v, err := eng.EvalObject(ctx, in)
 		if err != nil {
 			c.errs = append(c.errs, engine.InputError{Cluster: s.Cluster.Name, Object: v.Resource.String(), Message: err.Error()})
@@ -281,4 +261,24 @@ func hasScope(eng *engine.Engine, scope string) bool {
 		}
 	}
 	return false
+}
+
+// ObjectInputs makes the object-scope inputs of a snapshot, as the audit
+// evaluates them: the cluster's name and labels, each object's Namespace,
+// the audit enforcement point and, when a referential Gatekeeper template
+// reads it, the cluster's objects as data.inventory (built once). An
+// inventory error is returned beside inputs that lack it.
+func ObjectInputs(eng *engine.Engine, s *snapshot.Snapshot) ([]*engine.ObjectInput, error) {
+	all := s.All()
+	tmpl := engine.ObjectInput{
+		Cluster:          engine.Cluster{Name: s.Cluster.Name, Labels: s.Cluster.Labels},
+		EnforcementPoint: gatekeeper.PointAudit,
+	}
+	var err error
+	if eng.UsesInventory() {
+		if tmpl.Inventory, err = gatekeeper.Collect(all); err != nil {
+			err = fmt.Errorf("Gatekeeper inventory: %w", err)
+		}
+	}
+	return engine.Inputs(all, tmpl), err
 }

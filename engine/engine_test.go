@@ -229,3 +229,30 @@ func TestPolicyFilters(t *testing.T) {
 		t.Errorf("unknown --policy: err = %v", err)
 	}
 }
+
+// Inputs attaches each object's Namespace from the objects themselves and
+// copies the template's context into every input.
+func TestInputs(t *testing.T) {
+	ns := map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": "shop", "labels": map[string]any{"pod-security.kubernetes.io/enforce": "restricted"}}}
+	inShop := pod("a", "nginx:1").Object
+	noNS := map[string]any{"apiVersion": "v1", "kind": "Pod", "metadata": map[string]any{"name": "b"}}
+	elsewhere := map[string]any{"apiVersion": "v1", "kind": "Pod", "metadata": map[string]any{"name": "c", "namespace": "other"}}
+	ins := Inputs([]map[string]any{inShop, ns, noNS, elsewhere}, ObjectInput{Cluster: Cluster{Name: "dev"}, EnforcementPoint: "audit.gatekeeper.sh"})
+	if len(ins) != 4 {
+		t.Fatalf("%d inputs", len(ins))
+	}
+	if ins[0].Namespace == nil || ins[0].Namespace["metadata"].(map[string]any)["name"] != "shop" {
+		t.Errorf("pod in shop got namespace %v", ins[0].Namespace)
+	}
+	if ins[2].Namespace != nil || ins[3].Namespace != nil {
+		t.Errorf("pods without a known namespace got %v and %v", ins[2].Namespace, ins[3].Namespace)
+	}
+	for i, in := range ins {
+		if in.Cluster.Name != "dev" || in.EnforcementPoint != "audit.gatekeeper.sh" {
+			t.Errorf("input %d lost the template: %+v", i, in)
+		}
+	}
+	if ins[0] == ins[1] || &ins[0].Cluster == &ins[1].Cluster {
+		t.Error("inputs share storage")
+	}
+}

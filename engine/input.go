@@ -143,3 +143,34 @@ func clusterDoc(c Cluster) map[string]any {
 	}
 	return map[string]any{"name": c.Name, "labels": labels}
 }
+
+// Inputs makes one ObjectInput per object, each a copy of tmpl (cluster,
+// enforcement point, inventory) with its Object set, and its Namespace set
+// from the Namespace objects among objs. A scan of manifests and an audit of
+// a snapshot so give policies the same context the webhook's namespace
+// cache gives them.
+func Inputs(objs []map[string]any, tmpl ObjectInput) []*ObjectInput {
+	namespaces := map[string]map[string]any{}
+	for _, o := range objs {
+		if o["kind"] == "Namespace" && o["apiVersion"] == "v1" {
+			if name, _ := metadataOf(o)["name"].(string); name != "" {
+				namespaces[name] = o
+			}
+		}
+	}
+	ins := make([]*ObjectInput, len(objs))
+	for i, o := range objs {
+		in := tmpl
+		in.Object = o
+		if ns, _ := metadataOf(o)["namespace"].(string); ns != "" {
+			in.Namespace = namespaces[ns]
+		}
+		ins[i] = &in
+	}
+	return ins
+}
+
+func metadataOf(obj map[string]any) map[string]any {
+	md, _ := obj["metadata"].(map[string]any)
+	return md
+}

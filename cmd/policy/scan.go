@@ -99,26 +99,13 @@ path), which wins over 1.`,
 // scanInputs turns manifests into engine inputs. A Namespace found among
 // the manifests is attached to the objects in it, as the webhook would.
 func scanInputs(objs []manifest.Object) []*engine.ObjectInput {
-	namespaces := map[string]map[string]any{}
-	for _, o := range objs {
-		if o.Object["kind"] == "Namespace" && o.Object["apiVersion"] == "v1" {
-			if md, ok := o.Object["metadata"].(map[string]any); ok {
-				if name, _ := md["name"].(string); name != "" {
-					namespaces[name] = o.Object
-				}
-			}
-		}
-	}
-	ins := make([]*engine.ObjectInput, len(objs))
+	maps := make([]map[string]any, len(objs))
 	for i := range objs {
-		src := objs[i].Source
-		in := &engine.ObjectInput{Object: objs[i].Object, Source: &src}
-		if md, ok := objs[i].Object["metadata"].(map[string]any); ok {
-			if ns, _ := md["namespace"].(string); ns != "" {
-				in.Namespace = namespaces[ns]
-			}
-		}
-		ins[i] = in
+		maps[i] = objs[i].Object
+	}
+	ins := engine.Inputs(maps, engine.ObjectInput{})
+	for i := range ins {
+		ins[i].Source = &objs[i].Source
 	}
 	return ins
 }

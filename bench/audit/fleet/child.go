@@ -257,25 +257,14 @@ func runScopes(paths []string, gogc int) (*scopeFigures, error) {
 	return f, nil
 }
 
-// objectScope is audit.Run's object loop: every object with its cluster and
-// its Namespace object.
+// objectScope is audit.Run's object loop, over the inputs audit.Run makes
+// (audit.ObjectInputs: Namespaces, the audit point, the inventory).
 func objectScope(ctx context.Context, eng *engine.Engine, s *snapshot.Snapshot) error {
-	info := engine.Cluster{Name: s.Cluster.Name, Labels: s.Cluster.Labels}
-	namespaces := map[string]map[string]any{}
-	for _, ns := range s.Objects["Namespace"] {
-		if md, ok := ns["metadata"].(map[string]any); ok {
-			if name, _ := md["name"].(string); name != "" {
-				namespaces[name] = ns
-			}
-		}
+	ins, err := audit.ObjectInputs(eng, s)
+	if err != nil {
+		return fmt.Errorf("cluster %s: %w", s.Cluster.Name, err)
 	}
-	for _, obj := range s.All() {
-		in := &engine.ObjectInput{Object: obj, Cluster: info}
-		if md, ok := obj["metadata"].(map[string]any); ok {
-			if ns, _ := md["namespace"].(string); ns != "" {
-				in.Namespace = namespaces[ns]
-			}
-		}
+	for _, in := range ins {
 		if _, err := eng.EvalObject(ctx, in); err != nil {
 			return fmt.Errorf("cluster %s: %w", s.Cluster.Name, err)
 		}
