@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
-	"strings"
 	"syscall"
 	"time"
 
@@ -30,7 +29,7 @@ func newWebhook() *cobra.Command {
 		failOpen, evalDelete, evalConn    bool
 		exemptNS, exemptLabels            []string
 		clusterName, decisionLog          string
-		clusterLabels                     []string
+		clusterLabels                     map[string]string
 		nsCache                           bool
 		kubeconfig                        string
 		invKinds                          []string
@@ -87,10 +86,6 @@ a template that reads data.inventory, and /readyz fails until they synced.`,
 			if invMax < 1 {
 				return usageErr("--inventory-max-objects %d: want at least 1", invMax)
 			}
-			labels, err := parseLabels(clusterLabels)
-			if err != nil {
-				return err
-			}
 			certs, err := webhook.NewCerts(certFile, keyFile)
 			if err != nil {
 				return usageErr("%w", err)
@@ -108,7 +103,7 @@ a template that reads data.inventory, and /readyz fails until they synced.`,
 			cfg := webhook.Config{
 				Bundles: webhook.NewBundles(src, load), Certs: certs, Timeout: timeout, FailOpen: failOpen,
 				ExemptNamespaces: exemptNS, ExemptLabels: exemptLabels, EvalDelete: evalDelete, EvalConnect: evalConn,
-				Cluster: engine.Cluster{Name: clusterName, Labels: labels}, Logger: logger,
+				Cluster: engine.Cluster{Name: clusterName, Labels: clusterLabels}, Logger: logger,
 			}
 			if dl != nil {
 				cfg.DecisionLog = dl
@@ -158,7 +153,7 @@ a template that reads data.inventory, and /readyz fails until they synced.`,
 	f.BoolVar(&evalDelete, "evaluate-delete", false, "evaluate DELETE requests (the old object)")
 	f.BoolVar(&evalConn, "evaluate-connect", false, "evaluate CONNECT requests")
 	f.StringVar(&clusterName, "cluster-name", "", "cluster name policies see as input.cluster.name")
-	f.StringArrayVar(&clusterLabels, "cluster-label", nil, "KEY=VALUE label policies see in input.cluster.labels (repeatable)")
+	f.StringToStringVar(&clusterLabels, "cluster-labels", nil, "labels policies see in input.cluster.labels, e.g. env=prod,region=eu-west-1")
 	f.StringVar(&decisionLog, "decision-log", "-", `JSON-lines decision log: a file, "-" for standard error, or "off"`)
 	f.BoolVar(&nsCache, "namespace-cache", false, "watch Namespaces (in-cluster or --kubeconfig) for input.namespace and the exemption label")
 	f.StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig for --namespace-cache and --inventory (default: in-cluster, then KUBECONFIG)")
@@ -211,18 +206,6 @@ files, with the defaults, are the kustomize base in deploy/webhook/.`,
 	f.StringArrayVar(&extra, "arg", nil, "extra argument for `policy webhook` in the Deployment (repeatable)")
 	f.StringArrayVar(&o.Inventory, "inventory", nil, "[GROUP/]VERSION/KIND[,...] for --inventory, with the RBAC to watch them (repeatable)")
 	return cmd
-}
-
-func parseLabels(kvs []string) (map[string]string, error) {
-	out := map[string]string{}
-	for _, kv := range kvs {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok || k == "" {
-			return nil, usageErr("--cluster-label %q: want KEY=VALUE", kv)
-		}
-		out[k] = v
-	}
-	return out, nil
 }
 
 // restConfig is the in-cluster config, else --kubeconfig, else KUBECONFIG.
