@@ -265,9 +265,9 @@ func (e *Engine) EvalObject(ctx context.Context, in *ObjectInput) (ObjectVerdict
 func (e *Engine) evalObject(ctx context.Context, in *ObjectInput, inv *gatekeeper.Inventory) (ObjectVerdict, error) {
 	res := in.resource()
 	v := ObjectVerdict{Resource: res}
-	group, _, _ := strings.Cut(res.APIVersion, "/")
-	if !strings.Contains(res.APIVersion, "/") {
-		group = ""
+	group, _, grouped := strings.Cut(res.APIVersion, "/")
+	if !grouped {
+		group = "" // the core group: apiVersion is just "v1"
 	}
 	q, err := e.queryFor(ctx, group, res.Kind)
 	if err != nil {
