@@ -4,15 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"strconv"
-	"strings"
-	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/fleetguard/fleetguard/engine"
+	"github.com/fleetguard/fleetguard/reports"
 	"github.com/fleetguard/fleetguard/store"
 )
 
@@ -81,7 +78,7 @@ read.`,
 					store.Diff
 				}{sums[0], sums[1], emptyLists(d)})
 			}
-			return writeDiff(out, sums[0], sums[1], d)
+			return reports.AuditDiff(out, sums[0], sums[1], d)
 		},
 	}
 	f := cmd.Flags()
@@ -122,49 +119,4 @@ func emptyLists(d store.Diff) store.Diff {
 		}
 	}
 	return d
-}
-
-func writeDiff(w io.Writer, from, to store.Summary, d store.Diff) error {
-	describe := func(s store.Summary) string {
-		return fmt.Sprintf("audit %d (%s UTC, %s)", s.ID, s.Started.UTC().Format(time.DateTime), cleanCell(s.Source))
-	}
-	fmt.Fprintf(w, "From %s\nto   %s:\n", describe(from), describe(to))
-	fmt.Fprintf(w, "%d new, %d resolved, %d unchanged", len(d.New), len(d.Resolved), len(d.Unchanged))
-	if len(d.Unassessed) > 0 {
-		fmt.Fprintf(w, ", %d unassessed (in clusters audit %d did not reach)", len(d.Unassessed), to.ID)
-	}
-	fmt.Fprintln(w)
-	sections := []struct {
-		title string
-		fs    []engine.Finding
-	}{
-		{"NEW", d.New},
-		{"RESOLVED", d.Resolved},
-		{"UNCHANGED", d.Unchanged},
-		{"UNASSESSED", d.Unassessed},
-	}
-	for _, sec := range sections {
-		if len(sec.fs) == 0 {
-			continue
-		}
-		fmt.Fprintf(w, "\n%s (%d)\n", sec.title, len(sec.fs))
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "  SEVERITY\tCLUSTER\tPOLICY\tRESOURCE\tMESSAGE")
-		for _, f := range sec.fs {
-			sev := f.Severity.String()
-			if f.Excepted != nil {
-				sev += " (excepted)"
-			}
-			cluster := f.Cluster
-			if cluster == "" {
-				cluster = "-"
-			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", sev, cleanCell(cluster), cleanCell(f.PolicyID),
-				cleanCell(f.Resource.String()), cleanCell(strings.TrimSpace(f.Message)))
-		}
-		if err := tw.Flush(); err != nil {
-			return err
-		}
-	}
-	return nil
 }
