@@ -16,7 +16,7 @@ import (
 
 const gkBundle = "../testdata/gatekeeper/bundle"
 
-func gkInputs(t *testing.T) []*engine.ObjectInput {
+func gkInputs(t testing.TB) []*engine.ObjectInput {
 	t.Helper()
 	data, err := os.ReadFile("../testdata/gatekeeper/scan/objects.yaml")
 	if err != nil {
@@ -237,7 +237,7 @@ func BenchmarkGatekeeperScan(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	base := gkInputs(&testing.T{})
+	base := gkInputs(b)
 	var ins []*engine.ObjectInput
 	for i := 0; i < 200; i++ {
 		for _, in := range base {

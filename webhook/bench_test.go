@@ -15,8 +15,7 @@ func BenchmarkReview(b *testing.B) {
 	if _, err := bundles.Reload(context.Background()); err != nil {
 		b.Fatal(err)
 	}
-	t := &testing.T{}
-	body := reviewJSON(t, "u", "CREATE", pod("p", "apps", nil, container("app", "nginx:1.27", true)), nil)
+	body := reviewJSON(b, "u", "CREATE", pod("p", "apps", nil, container("app", "nginx:1.27", true)), nil)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

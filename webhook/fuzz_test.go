@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"testing"
+
+	"github.com/fleetguard/fleetguard/engine"
 )
 
 // FuzzDecodeReview feeds arbitrary bodies to the decoder and, when they
@@ -11,10 +13,9 @@ import (
 // review always has a request with a uid, and every error is a BadReviewError.
 // The seed corpus is in testdata/fuzz/FuzzDecodeReview.
 func FuzzDecodeReview(f *testing.F) {
-	t := &testing.T{}
-	f.Add(reviewJSON(t, "seed", "CREATE", pod("p", "apps", nil, container("app", "nginx", true)), nil))
+	f.Add(reviewJSON(f, "seed", "CREATE", pod("p", "apps", nil, container("app", "nginx", true)), nil))
 	f.Add([]byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u","operation":"DELETE","oldObject":{}}}`))
-	bundles := NewBundles(testBundle, loadOpts())
+	bundles := NewBundles(testBundle, engine.LoadOptions{})
 	s := New(Config{Bundles: bundles, Logger: discardLogger()})
 	if _, err := bundles.Reload(context.Background()); err != nil {
 		f.Fatal(err)

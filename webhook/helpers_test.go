@@ -245,7 +245,7 @@ func container(name, image string, privileged bool) map[string]any {
 }
 
 // reviewJSON builds an AdmissionReview for a Pod.
-func reviewJSON(t *testing.T, uid, op string, obj, old map[string]any) []byte {
+func reviewJSON(t testing.TB, uid, op string, obj, old map[string]any) []byte {
 	t.Helper()
 	ns := ""
 	name := ""
@@ -316,7 +316,5 @@ func serveDirect(s *Server, body string) *httptest.ResponseRecorder {
 	}
 	return rec
 }
-
-func loadOpts() engine.LoadOptions { return engine.LoadOptions{} }
 
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
