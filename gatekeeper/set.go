@@ -536,6 +536,9 @@ func (s *Set) Review(ctx context.Context, r *Review, cs []*Constraint) ([]Outcom
 		ctx = WithInventory(ctx, r.Inventory)
 	}
 	for _, i := range matched {
+		if err := ctx.Err(); err != nil {
+			return nil, err // the caller's deadline passed: no verdict, not a violation
+		}
 		c := outs[i].Constraint
 		p := s.driver.program(c.Kind)
 		if p == nil {
