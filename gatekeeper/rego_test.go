@@ -89,7 +89,9 @@ spec:
     prefix: P
 `
 
-func TestReviewInput(t *testing.T) {
+// probeSet is a Set holding the probe template and its constraint.
+func probeSet(t *testing.T) (*Set, *Constraint) {
+	t.Helper()
 	ctx := context.Background()
 	s, err := NewSet()
 	if err != nil {
@@ -114,6 +116,12 @@ func TestReviewInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s, con
+}
+
+func TestReviewInput(t *testing.T) {
+	ctx := context.Background()
+	s, con := probeSet(t)
 	obj := func(replicas any, dup bool) map[string]any {
 		return map[string]any{
 			"apiVersion": "apps/v1", "kind": "Deployment",
@@ -175,29 +183,7 @@ func mustValue(t *testing.T, obj map[string]any) ast.Value {
 // A context that ends during evaluation is an error, not a violation
 // carrying "context canceled" that a caller would count as a finding.
 func TestReviewCancelledIsAnError(t *testing.T) {
-	s, err := NewSet()
-	if err != nil {
-		t.Fatal(err)
-	}
-	docs, err := ReadDocs("t.yaml", []byte(probeTemplate))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl, err := ParseTemplate(docs[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.AddTemplate(context.Background(), tmpl); err != nil {
-		t.Fatal(err)
-	}
-	cdocs, err := ReadDocs("c.yaml", []byte(probeConstraint))
-	if err != nil {
-		t.Fatal(err)
-	}
-	con, err := s.AddConstraint(context.Background(), cdocs[0])
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, con := probeSet(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	obj := map[string]any{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": map[string]any{"name": "d", "namespace": "blue"}, "spec": map[string]any{"replicas": int64(3)}}
