@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -50,8 +51,7 @@ type cluster struct {
 	views   *snapshot.Views
 	status  engine.ClusterStatus
 	summary map[string]any // fleet-scope summary; nil when unreachable
-	objects []engine.ObjectVerdict
-	scope   engine.ScopeVerdict
+	result  *engine.Result // the cluster's findings and counts, merged at the end
 	errs    []engine.InputError
 	loadErr error
 }
@@ -116,8 +116,12 @@ func RunSources(ctx context.Context, eng *engine.Engine, srcs []Source, opts Opt
 			}
 			c.name, c.labels = c.snap.Cluster.Name, c.snap.Cluster.Labels
 			progress(c.name, "evaluating")
+			c.result = &engine.Result{OmitPasses: !opts.KeepPasses, Stats: map[string]engine.PolicyStats{}}
 			c.evaluate(ctx, eng, opts)
 			c.snap, c.views = nil, nil // release the cluster's objects
+			// Keep the findings without append's spare capacity: a
+			// fleet's clusters hold millions of them until the merge.
+			c.result.Findings = slices.Clone(c.result.Findings)
 			if len(c.errs) > 0 {
 				progress(c.name, "failed")
 			} else {
@@ -146,25 +150,31 @@ func RunSources(ctx context.Context, eng *engine.Engine, srcs []Source, opts Opt
 	r.OmitPasses = !opts.KeepPasses
 	r.Provenance.Time = opts.Now().UTC()
 	r.Provenance.SnapshotDigests = map[string]string{}
+	// The fleet scope reads only the clusters' summaries; evaluated first, its
+	// findings count in the one allocation of every finding below.
+	var fleet engine.ScopeVerdict
+	var fleetErr error
+	if rc := reachable(clusters); len(rc) > 0 {
+		fleet, fleetErr = eng.EvalFleet(ctx, fleetInput(rc, opts))
+	}
+	total := len(fleet.Findings)
+	for _, c := range clusters {
+		total += len(c.result.Findings)
+	}
+	r.Findings = make([]engine.Finding, 0, total)
 	labels := map[string]map[string]string{}
 	for _, c := range clusters {
 		labels[c.name] = c.labels
 		r.Provenance.SnapshotDigests[c.name] = c.digest
 		r.Clusters = append(r.Clusters, c.status)
-		for _, v := range c.objects {
-			r.Add(v, nil, c.name)
-		}
-		c.objects = nil
-		r.AddScope(c.scope, c.name)
+		r.Merge(c.result)
+		c.result = nil
 		r.Errors = append(r.Errors, c.errs...)
 	}
-	if fleet := reachable(clusters); len(fleet) > 0 {
-		v, err := eng.EvalFleet(ctx, fleetInput(fleet, opts))
-		if err != nil {
-			r.Errors = append(r.Errors, engine.InputError{Message: "fleet policies: " + err.Error()})
-		} else {
-			r.AddScope(v, "")
-		}
+	if fleetErr != nil {
+		r.Errors = append(r.Errors, engine.InputError{Message: "fleet policies: " + fleetErr.Error()})
+	} else {
+		r.AddScope(fleet, "")
 	}
 	opts.Exceptions.Apply(r, labels, opts.Now())
 	scoreControls(r, eng.Data("frameworks"))
@@ -201,7 +211,7 @@ func (c *cluster) evaluateScopes(ctx context.Context, eng *engine.Engine, opts O
 			continue
 		}
 		if len(v.Findings)+len(v.Passed) > 0 {
-			c.objects = append(c.objects, v)
+			c.result.Add(v, nil, s.Cluster.Name)
 		}
 	}
 	if !hasScope(eng, engine.ScopeCluster) {
@@ -212,7 +222,7 @@ func (c *cluster) evaluateScopes(ctx context.Context, eng *engine.Engine, opts O
 		c.errs = append(c.errs, engine.InputError{Cluster: s.Cluster.Name, Message: "cluster policies: " + err.Error()})
 		return
 	}
-	c.scope = v
+	c.result.AddScope(v, s.Cluster.Name)
 }
 
 func reachable(cs []*cluster) []*cluster {

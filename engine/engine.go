@@ -378,7 +378,7 @@ func enforcementOf(s string) string {
 }
 
 // violationParts reads a violation: {"msg": string, "details": object}, or a bare string.
-func violationParts(raw any) (string, map[string]any) {
+func violationParts(raw any) (string, Details) {
 	switch x := raw.(type) {
 	case string:
 		return x, nil
@@ -388,7 +388,7 @@ func violationParts(raw any) (string, map[string]any) {
 			msg = fmt.Sprint(x)
 		}
 		details, _ := x["details"].(map[string]any)
-		return msg, details
+		return msg, DetailsOf(details)
 	}
 	return fmt.Sprint(raw), nil
 }

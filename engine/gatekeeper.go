@@ -215,7 +215,7 @@ func (e *Engine) evalConstraints(ctx context.Context, in *ObjectInput, inv *gate
 		for _, x := range out.Violations {
 			v.Findings = append(v.Findings, Finding{
 				PolicyID: p.ID, Title: p.Title, Severity: p.Severity, Resource: v.Resource,
-				Message: x.Msg, Details: x.Details, Cluster: in.Cluster.Name, Scope: "object",
+				Message: x.Msg, Details: DetailsOf(x.Details), Cluster: in.Cluster.Name, Scope: "object",
 				Enforcement: out.Action, Source: in.Source,
 			})
 		}

@@ -1,7 +1,10 @@
 package engine
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -99,12 +102,47 @@ type Finding struct {
 	Controls    map[string][]string `json:"controls,omitempty" yaml:"controls,omitempty"`
 	Resource    Resource            `json:"resource" yaml:"resource"`
 	Message     string              `json:"message" yaml:"message"`
-	Details     map[string]any      `json:"details,omitempty" yaml:"details,omitempty"`
+	Details     Details             `json:"details,omitempty" yaml:"details,omitempty"`
 	Source      *Source             `json:"source,omitempty" yaml:"source,omitempty"`
 	Cluster     string              `json:"cluster,omitempty" yaml:"cluster,omitempty"`
 	Scope       string              `json:"scope" yaml:"scope"`
 	Enforcement string              `json:"enforcement,omitempty" yaml:"enforcement,omitempty"`
 	Excepted    *AppliedException   `json:"excepted,omitempty" yaml:"excepted,omitempty"`
+}
+
+// Details is a finding's details object as compact JSON: bytes rather than
+// a map, since a fleet audit holds millions of findings. It encodes as the
+// object itself and decodes from any JSON layout to the compact form.
+type Details []byte
+
+// DetailsOf encodes a violation's details object; nil or empty gives nil.
+// Details come from policies as JSON values, so they always encode.
+func DetailsOf(m map[string]any) Details {
+	if len(m) == 0 {
+		return nil
+	}
+	b, _ := json.Marshal(m)
+	return b
+}
+
+// MarshalJSON writes the details object (null when there are none).
+func (d Details) MarshalJSON() ([]byte, error) {
+	if len(d) == 0 {
+		return []byte("null"), nil
+	}
+	return d, nil
+}
+
+// UnmarshalJSON keeps the object in compact form.
+func (d *Details) UnmarshalJSON(b []byte) error {
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, b); err != nil {
+		return err
+	}
+	if *d = buf.Bytes(); string(*d) == "null" {
+		*d = nil
+	}
+	return nil
 }
 
 // Pass records that a resource was evaluated by a policy and did not violate it.
@@ -271,6 +309,39 @@ func (r *Result) countPass(cluster, id string) {
 		r.PassCounts[cluster] = m
 	}
 	m[id]++
+}
+
+// Merge adds another Result of the same engine to r: its findings, passes,
+// pass counts, stats and errors. A Result per cluster, merged once the
+// cluster is done, holds only what the cluster found, not every object's
+// verdict, and grows r's findings once rather than by repeated appends.
+func (r *Result) Merge(o *Result) {
+	if len(o.Findings) > 0 {
+		r.Findings = slices.Grow(r.Findings, len(o.Findings))
+		r.Findings = append(r.Findings, o.Findings...)
+	}
+	r.Passes = append(r.Passes, o.Passes...)
+	r.Errors = append(r.Errors, o.Errors...)
+	for cluster, counts := range o.PassCounts {
+		for id, n := range counts {
+			if r.PassCounts == nil {
+				r.PassCounts = map[string]map[string]int{}
+			}
+			if r.PassCounts[cluster] == nil {
+				r.PassCounts[cluster] = map[string]int{}
+			}
+			r.PassCounts[cluster][id] += n
+		}
+	}
+	if r.Stats == nil {
+		r.Stats = map[string]PolicyStats{}
+	}
+	for id, st := range o.Stats {
+		s := r.Stats[id]
+		s.Evaluated += st.Evaluated
+		s.Failed += st.Failed
+		r.Stats[id] = s
+	}
 }
 
 // Count returns the number of findings at or above min that are not excepted.

@@ -329,7 +329,7 @@ func statusText(s string) string {
 // controlViews lists the controls of one framework in natural order of
 // their ids, with the fleet verdict (recorded, or derived from the
 // clusters: any fail fails) and the evidence from the findings.
-func controlViews(r *engine.Result, fw string, findings []engine.Finding) []controlView {
+func controlViews(r *engine.Result, fw string, findings []*engine.Finding) []controlView {
 	byID := map[string]*controlView{}
 	fleet := map[string]bool{}
 	var ids []string
@@ -427,7 +427,7 @@ func digits(s string) int {
 	return n
 }
 
-func findingOf(f engine.Finding) findingView {
+func findingOf(f *engine.Finding) findingView {
 	fv := findingView{
 		Cluster: f.Cluster, Resource: f.Resource.String(), Policy: f.PolicyID,
 		Title: f.Title, Message: f.Message, Severity: f.Severity.String(),
@@ -467,8 +467,8 @@ func changes(h *History) changesView {
 		return changesView{}
 	}
 	cv := changesView{Previous: true, PreviousTime: formatTime(h.PreviousAuditTime)}
-	list := func(fs []engine.Finding) ([]findingView, int) {
-		fs = sortedFindings(&engine.Result{Findings: fs})
+	list := func(changed []engine.Finding) ([]findingView, int) {
+		fs := sortedFindings(&engine.Result{Findings: changed})
 		var out []findingView
 		for i, f := range fs {
 			if i == changesCap {

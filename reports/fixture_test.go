@@ -53,7 +53,7 @@ func fixture() *engine.Result {
 				PolicyID: "K8S-001", Title: "Privileged container", Severity: engine.SeverityCritical,
 				Controls: privControls, Resource: web, Source: webSrc, Scope: "object",
 				Message: `container "app" is privileged | runs as <root> & more`,
-				Details: map[string]any{"container": "app"},
+				Details: engine.Details(`{"container":"app"}`),
 			},
 			{
 				PolicyID: "K8S-001", Title: "Privileged container", Severity: engine.SeverityCritical,
@@ -174,4 +174,13 @@ func TestNewFormats(t *testing.T) {
 			}
 		})
 	}
+}
+
+// sortedValues is sortedFindings as values, to compare with decoded findings.
+func sortedValues(r *engine.Result) []engine.Finding {
+	var out []engine.Finding
+	for _, f := range sortedFindings(r) {
+		out = append(out, *f)
+	}
+	return out
 }

@@ -18,7 +18,7 @@ func TestJSON(t *testing.T) {
 	if err := json.Unmarshal(out, &back); err != nil {
 		t.Fatal(err)
 	}
-	if want := sortedFindings(in); !reflect.DeepEqual(back.Findings, want) {
+	if want := sortedValues(in); !reflect.DeepEqual(back.Findings, want) {
 		t.Errorf("findings did not round-trip:\n got %+v\nwant %+v", back.Findings, want)
 	}
 	for name, eq := range map[string]bool{

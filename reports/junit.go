@@ -77,7 +77,7 @@ func (JUnit) Write(w io.Writer, r *engine.Result) error {
 	}
 	for _, f := range sortedFindings(r) {
 		a := get(f.PolicyID, caseName(f.Resource, f.Source, f.Cluster))
-		a.findings = append(a.findings, f)
+		a.findings = append(a.findings, *f)
 		if _, ok := policies[f.PolicyID]; !ok {
 			policies[f.PolicyID] = engine.Policy{ID: f.PolicyID, Title: f.Title, Severity: f.Severity}
 		}

@@ -140,7 +140,7 @@ func (Markdown) Write(w io.Writer, r *engine.Result) error {
 }
 
 // writeSummary writes the counts by severity, separating excepted findings.
-func writeSummary(b io.Writer, r *engine.Result, fs []engine.Finding) {
+func writeSummary(b io.Writer, r *engine.Result, fs []*engine.Finding) {
 	open := map[engine.Severity]int{}
 	excepted := map[engine.Severity]int{}
 	for _, f := range fs {

@@ -3,8 +3,11 @@
 package reports
 
 import (
+	"bytes"
+	"cmp"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -65,21 +68,40 @@ func Formats() []string {
 }
 
 // sortedFindings returns the findings ordered by severity (worst first),
-// then policy, then resource, so every format lists them the same way.
-func sortedFindings(r *engine.Result) []engine.Finding {
-	fs := append([]engine.Finding(nil), r.Findings...)
-	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := fs[i], fs[j]
+// then policy, cluster and resource (kind/namespace/name), so every format
+// lists them the same way. It sorts pointers into the Result: an audit of a
+// large fleet holds millions of findings, too many to copy.
+func sortedFindings(r *engine.Result) []*engine.Finding {
+	fs := make([]*engine.Finding, len(r.Findings))
+	for i := range r.Findings {
+		fs[i] = &r.Findings[i]
+	}
+	slices.SortStableFunc(fs, func(a, b *engine.Finding) int {
 		if a.Severity != b.Severity {
-			return a.Severity > b.Severity
+			return cmp.Compare(b.Severity, a.Severity)
 		}
-		if a.PolicyID != b.PolicyID {
-			return a.PolicyID < b.PolicyID
+		if c := strings.Compare(a.PolicyID, b.PolicyID); c != 0 {
+			return c
 		}
-		if a.Cluster != b.Cluster {
-			return a.Cluster < b.Cluster
+		if c := strings.Compare(a.Cluster, b.Cluster); c != 0 {
+			return c
 		}
-		return a.Resource.String() < b.Resource.String()
+		return compareResources(&a.Resource, &b.Resource)
 	})
 	return fs
+}
+
+// compareResources orders resources as their String forms compare, without
+// building the strings (a sort makes millions of comparisons).
+func compareResources(a, b *engine.Resource) int {
+	var bufA, bufB [256]byte
+	return bytes.Compare(appendResource(bufA[:0], a), appendResource(bufB[:0], b))
+}
+
+func appendResource(dst []byte, r *engine.Resource) []byte {
+	dst = append(append(dst, r.Kind...), '/')
+	if r.Namespace != "" {
+		dst = append(append(dst, r.Namespace...), '/')
+	}
+	return append(dst, r.Name...)
 }

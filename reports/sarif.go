@@ -247,7 +247,7 @@ func sarifRuleOf(p engine.Policy) sarifRule {
 	return rule
 }
 
-func sarifResultOf(f engine.Finding, ruleIndex int) sarifResult {
+func sarifResultOf(f *engine.Finding, ruleIndex int) sarifResult {
 	msg := f.Message
 	if msg == "" {
 		msg = f.Title
@@ -366,7 +366,7 @@ func artifactURI(file string) sarifArtifact {
 // fingerprint hashes what identifies a finding across runs: the policy, the
 // resource (with its cluster or file) and the message, but not the line, so
 // moving an object in its file keeps the alert.
-func fingerprint(f engine.Finding) string {
+func fingerprint(f *engine.Finding) string {
 	h := sha256.New()
 	file := ""
 	if f.Source != nil {

@@ -237,11 +237,11 @@ func TestSARIFFingerprintStable(t *testing.T) {
 	otherMsg.Message = "something else"
 	otherNS := base
 	otherNS.Resource.Namespace = "prod"
-	if fingerprint(base) != fingerprint(moved) {
+	if fingerprint(&base) != fingerprint(&moved) {
 		t.Error("fingerprint changed when only the line moved")
 	}
 	for name, f := range map[string]engine.Finding{"message": otherMsg, "namespace": otherNS} {
-		if fingerprint(base) == fingerprint(f) {
+		if fingerprint(&base) == fingerprint(&f) {
 			t.Errorf("fingerprint unchanged when the %s changed", name)
 		}
 	}

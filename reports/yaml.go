@@ -15,7 +15,10 @@ type YAML struct{}
 // Write implements Writer.
 func (YAML) Write(w io.Writer, r *engine.Result) error {
 	out := *r
-	out.Findings = sortedFindings(r)
+	out.Findings = nil
+	for _, f := range sortedFindings(r) {
+		out.Findings = append(out.Findings, *f)
+	}
 	raw, err := json.Marshal(out)
 	if err != nil {
 		return err

@@ -19,7 +19,7 @@ func TestYAML(t *testing.T) {
 	if err := yaml.Unmarshal(out, &back); err != nil {
 		t.Fatal(err)
 	}
-	if want := sortedFindings(in); !reflect.DeepEqual(back.Findings, want) {
+	if want := sortedValues(in); !reflect.DeepEqual(back.Findings, want) {
 		t.Errorf("findings did not round-trip:\n got %+v\nwant %+v", back.Findings, want)
 	}
 	if !reflect.DeepEqual(back.Errors, in.Errors) || !reflect.DeepEqual(back.Provenance, in.Provenance) {

@@ -28,7 +28,7 @@ func fixture() *engine.Result {
 			{
 				PolicyID: "FG-POD-001", Title: "Privileged container", Severity: engine.SeverityCritical, Controls: priv,
 				Resource: web, Cluster: "eu-prod", Scope: "object", Message: `container "app" is privileged`,
-				Details: map[string]any{"container": "app"},
+				Details: engine.Details(`{"container":"app"}`),
 			},
 			{
 				PolicyID: "FG-RBAC-001", Title: "Binding to cluster-admin", Severity: engine.SeverityHigh,

@@ -54,3 +54,19 @@ func main() {
 	fmt.Fprintln(os.Stderr, "policy:", err)
 	os.Exit(exitUsage)
 }
+
+// tuneGC sets the collector's growth percent and a soft memory limit in MiB
+// (0: none); GOGC and GOMEMLIMIT in the environment take precedence. The
+// webhook's live heap is small and stable, so collecting only every 8x of
+// growth, or near the limit, keeps collections out of most requests (p99 at
+// 1,000 req/s fell from about 5.5 ms to under 3 ms in bench/webhook). An
+// audit's heap grows with the fleet's findings: the limit keeps GOGC's
+// headroom from multiplying it.
+func tuneGC(percent int, limitMiB int64) {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(percent)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" && limitMiB > 0 {
+		debug.SetMemoryLimit(limitMiB << 20)
+	}
+}

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"bytes"
+	"bufio"
 	"fmt"
 	"io"
 	"os"
@@ -65,17 +65,15 @@ func writeOutputsWith(outs []output, r *engine.Result, stdout io.Writer, h *repo
 		if err != nil {
 			return usageErr("%w", err)
 		}
-		var buf bytes.Buffer
-		if err := w.Write(&buf, r); err != nil {
-			return fmt.Errorf("writing %s report: %w", o.format, err)
-		}
 		if o.file == "" {
-			if _, err := stdout.Write(buf.Bytes()); err != nil {
-				return err
+			if err := w.Write(stdout, r); err != nil {
+				return fmt.Errorf("writing %s report: %w", o.format, err)
 			}
 			continue
 		}
-		if err := writeFileAtomic(o.file, buf.Bytes()); err != nil {
+		// Written as it is rendered: a fleet's JSON report can be
+		// gigabytes, and holding it whole would double the audit's memory.
+		if err := writeAtomic(o.file, func(f io.Writer) error { return w.Write(f, r) }); err != nil {
 			return &exitError{code: exitUsage, err: fmt.Errorf("writing %s report to %s: %w", o.format, o.file, err)}
 		}
 	}
@@ -86,12 +84,26 @@ func writeOutputsWith(outs []output, r *engine.Result, stdout io.Writer, h *repo
 // so readers never see half a report. A path that exists and is not a
 // regular file (/dev/null, a named pipe) is written to directly.
 func writeFileAtomic(path string, data []byte) error {
+	return writeAtomic(path, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// writeAtomic is writeFileAtomic with the content written by render, through
+// a buffer, as it is produced. When render fails, the target is untouched.
+func writeAtomic(path string, render func(io.Writer) error) error {
 	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
 		f, err := os.OpenFile(path, os.O_WRONLY, 0)
 		if err != nil {
 			return err
 		}
-		if _, err := f.Write(data); err != nil {
+		bw := bufio.NewWriterSize(f, 1<<16)
+		if err := render(bw); err != nil {
+			f.Close()
+			return err
+		}
+		if err := bw.Flush(); err != nil {
 			f.Close()
 			return err
 		}
@@ -106,7 +118,12 @@ func writeFileAtomic(path string, data []byte) error {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
+	bw := bufio.NewWriterSize(tmp, 1<<16)
+	if err := render(bw); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := bw.Flush(); err != nil {
 		tmp.Close()
 		return err
 	}

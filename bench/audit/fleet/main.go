@@ -34,6 +34,8 @@ var memprofile = flag.String("memprofile", "", "with -child audit: write a heap 
 // maxRSS bounds each child's memory, in GB.
 var preload = flag.Bool("preload", false, "load every snapshot before the audit (audit.Run) instead of on demand (audit.RunSources, what policy audit --snapshot does)")
 
+var memLimit = flag.Int64("memlimit", 1536, "soft memory limit of the audit process in MiB, as policy audit --memory-limit-mib (0: none)")
+
 var maxRSS = flag.Float64("maxrss", 12, "stop a child whose RSS exceeds this many GB (the machine is shared)")
 
 func main() {
@@ -44,7 +46,7 @@ func main() {
 	runs := flag.Int("runs", 3, "timed audit runs (the median is reported)")
 	sample := flag.Int("sample", 10, "clusters timed scope by scope, one core")
 	render := flag.Bool("render", false, "also time rendering the Result as html, pdf and json")
-	gogc := flag.Int("gogc", 100, "GC percent of the audit process (the policy CLI sets 400)")
+	gogc := flag.Int("gogc", 400, "GC percent of the audit process (the policy CLI sets 400)")
 	genOnly := flag.Bool("gen", false, "only generate the snapshots")
 	child := flag.String("child", "", "internal: audit|scopes, run once in this process and print JSON figures")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of this process (use with -gen or -child)")
@@ -172,6 +174,9 @@ func runChild(v any, mode string, gogc int, render bool) error {
 		args = append(args, "-render")
 	}
 	cmd := exec.Command(self, args...)
+	if *memLimit > 0 && os.Getenv("GOMEMLIMIT") == "" {
+		cmd.Env = append(os.Environ(), fmt.Sprintf("GOMEMLIMIT=%dMiB", *memLimit))
+	}
 	cmd.Stderr = os.Stderr
 	var out bytes.Buffer
 	cmd.Stdout = &out
