@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"runtime"
-	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -52,6 +51,7 @@ type cluster struct {
 	status  engine.ClusterStatus
 	summary map[string]any // fleet-scope summary; nil when unreachable
 	result  *engine.Result // the cluster's findings and counts, merged at the end
+	packed  packed         // the cluster's findings, packed once it is evaluated
 	errs    []engine.InputError
 	loadErr error
 }
@@ -119,9 +119,11 @@ func RunSources(ctx context.Context, eng *engine.Engine, srcs []Source, opts Opt
 			c.result = &engine.Result{OmitPasses: !opts.KeepPasses, Stats: map[string]engine.PolicyStats{}}
 			c.evaluate(ctx, eng, opts)
 			c.snap, c.views = nil, nil // release the cluster's objects
-			// Keep the findings without append's spare capacity: a
-			// fleet's clusters hold millions of them until the merge.
-			c.result.Findings = slices.Clone(c.result.Findings)
+			// Until the merge, the findings wait packed (see packed);
+			// should packing fail, they wait as they are.
+			if p, err := pack(c.result.Findings); err == nil {
+				c.packed, c.result.Findings = p, nil
+			}
 			if len(c.errs) > 0 {
 				progress(c.name, "failed")
 			} else {
@@ -159,11 +161,17 @@ func RunSources(ctx context.Context, eng *engine.Engine, srcs []Source, opts Opt
 	}
 	total := len(fleet.Findings)
 	for _, c := range clusters {
-		total += len(c.result.Findings)
+		total += c.packed.n + len(c.result.Findings)
 	}
 	r.Findings = make([]engine.Finding, 0, total)
 	labels := map[string]map[string]string{}
+	intern := newInterner(r.Policies)
 	for _, c := range clusters {
+		var err error
+		if r.Findings, err = c.packed.unpack(r.Findings, intern); err != nil {
+			return nil, fmt.Errorf("cluster %s: %w", c.name, err)
+		}
+		c.packed = packed{}
 		labels[c.name] = c.labels
 		r.Provenance.SnapshotDigests[c.name] = c.digest
 		r.Clusters = append(r.Clusters, c.status)

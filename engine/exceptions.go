@@ -137,12 +137,13 @@ func (xs *Exceptions) Apply(r *Result, clusterLabels map[string]map[string]strin
 		return
 	}
 	for _, x := range xs.Items {
-		st := ExceptionStatus{Policy: x.Policy, Reason: x.Reason, Ticket: x.Ticket, Approver: x.Approver, Expires: x.Expires, Expired: x.expired(now)}
+		st := ExceptionStatus{Policy: x.Policy, AppliedException: AppliedException{Reason: x.Reason, Ticket: x.Ticket, Approver: x.Approver, Expires: x.Expires}, Expired: x.expired(now)}
+		applied := &st.AppliedException // one copy, shared by every finding it covers
 		if !st.Expired {
 			for i := range r.Findings {
 				f := &r.Findings[i]
 				if f.Excepted == nil && x.matches(f, clusterLabels[f.Cluster]) {
-					f.Excepted = &AppliedException{Reason: x.Reason, Ticket: x.Ticket, Approver: x.Approver, Expires: x.Expires}
+					f.Excepted = applied
 					st.Matched++
 				}
 			}

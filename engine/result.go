@@ -267,13 +267,11 @@ type Score struct {
 // ExceptionStatus reports one exception from the exceptions document: how
 // many findings it covered, and whether it has expired or went unused.
 type ExceptionStatus struct {
-	Policy   string `json:"policy" yaml:"policy"`
-	Reason   string `json:"reason" yaml:"reason"`
-	Ticket   string `json:"ticket,omitempty" yaml:"ticket,omitempty"`
-	Approver string `json:"approver,omitempty" yaml:"approver,omitempty"`
-	Expires  string `json:"expires,omitempty" yaml:"expires,omitempty"`
-	Expired  bool   `json:"expired" yaml:"expired"`
-	Matched  int    `json:"matched" yaml:"matched"`
+	Policy string `json:"policy" yaml:"policy"`
+	// The exception's reason, ticket, approver and expiry, as findings carry them.
+	AppliedException `yaml:",inline"`
+	Expired          bool `json:"expired" yaml:"expired"`
+	Matched          int  `json:"matched" yaml:"matched"`
 }
 
 // Result is everything one run produced, as plain data. Reports render it

@@ -144,9 +144,9 @@ func auditFixture() *engine.Result {
 			score(pss, "us-staging", 0, 2, 0, 1),
 		},
 		Exceptions: []engine.ExceptionStatus{
-			{Policy: "K8S-RBAC-001", Reason: "break-glass group for incidents", Ticket: "SEC-42", Approver: "alice@example.com", Expires: "2025-12-31", Matched: 1},
-			{Policy: "K8S-POD-001", Reason: "legacy CNI daemon " + hostileScript, Ticket: "OPS-7", Approver: "bob", Expires: "2025-01-31", Expired: true},
-			{Policy: "K8S-POD-012", Reason: "log shipper needs /var/log", Ticket: "OPS-9", Approver: "carol"},
+			{Policy: "K8S-RBAC-001", AppliedException: engine.AppliedException{Reason: "break-glass group for incidents", Ticket: "SEC-42", Approver: "alice@example.com", Expires: "2025-12-31"}, Matched: 1},
+			{Policy: "K8S-POD-001", AppliedException: engine.AppliedException{Reason: "legacy CNI daemon " + hostileScript, Ticket: "OPS-7", Approver: "bob", Expires: "2025-01-31"}, Expired: true},
+			{Policy: "K8S-POD-012", AppliedException: engine.AppliedException{Reason: "log shipper needs /var/log", Ticket: "OPS-9", Approver: "carol"}},
 		},
 		Provenance: engine.Provenance{
 			EngineVersion:  "0.3.0",

@@ -108,8 +108,8 @@ func fixture() *engine.Result {
 			{Framework: "cis-k8s", Passed: 1, Failed: 1, Manual: 2, NotApplicable: 1, Percent: 50},
 		},
 		Exceptions: []engine.ExceptionStatus{
-			{Policy: "K8S-001", Reason: "break-glass debugging pod", Ticket: "SEC-42", Approver: "alice", Expires: "2030-01-01", Matched: 1},
-			{Policy: "K8S-020", Reason: "old migration", Expires: "2024-01-01", Expired: true},
+			{Policy: "K8S-001", AppliedException: engine.AppliedException{Reason: "break-glass debugging pod", Ticket: "SEC-42", Approver: "alice", Expires: "2030-01-01"}, Matched: 1},
+			{Policy: "K8S-020", AppliedException: engine.AppliedException{Reason: "old migration", Expires: "2024-01-01"}, Expired: true},
 		},
 		Provenance: engine.Provenance{
 			EngineVersion: "0.1.0-test",

@@ -64,8 +64,8 @@ func fixture() *engine.Result {
 			{Framework: "nsa", Passed: 1, Failed: 0, Percent: 100},
 		},
 		Exceptions: []engine.ExceptionStatus{
-			{Policy: "FG-RBAC-001", Reason: "break-glass", Ticket: "SEC-42", Approver: "alice", Expires: "2030-01-01", Matched: 1},
-			{Policy: "FG-POD-001", Reason: "old migration", Expires: "2024-01-01", Expired: true},
+			{Policy: "FG-RBAC-001", AppliedException: engine.AppliedException{Reason: "break-glass", Ticket: "SEC-42", Approver: "alice", Expires: "2030-01-01"}, Matched: 1},
+			{Policy: "FG-POD-001", AppliedException: engine.AppliedException{Reason: "old migration", Expires: "2024-01-01"}, Expired: true},
 		},
 		Provenance: engine.Provenance{
 			EngineVersion: "0.3.0", BundleDigest: "sha256:bundle", BundleRevision: "r7",
