@@ -5,6 +5,7 @@ package audit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"sort"
@@ -52,6 +53,7 @@ type cluster struct {
 	summary map[string]any // fleet-scope summary; nil when unreachable
 	result  *engine.Result // the cluster's findings and counts, merged at the end
 	packed  packed         // the cluster's findings, packed once it is evaluated
+	offset  int            // where its findings go in the merged Result
 	errs    []engine.InputError
 	loadErr error
 }
@@ -100,6 +102,7 @@ func RunSources(ctx context.Context, eng *engine.Engine, srcs []Source, opts Opt
 			opts.Progress(c, s)
 		}
 	}
+	codec := newCodec(eng.Policies())
 	clusters := make([]*cluster, len(srcs))
 	sem := make(chan struct{}, workers)
 	var wg sync.WaitGroup
@@ -121,7 +124,7 @@ func RunSources(ctx context.Context, eng *engine.Engine, srcs []Source, opts Opt
 			c.snap, c.views = nil, nil // release the cluster's objects
 			// Until the merge, the findings wait packed (see packed);
 			// should packing fail, they wait as they are.
-			if p, err := pack(c.result.Findings); err == nil {
+			if p, err := codec.pack(c.result.Findings); err == nil {
 				c.packed, c.result.Findings = p, nil
 			}
 			if len(c.errs) > 0 {
@@ -159,23 +162,15 @@ func RunSources(ctx context.Context, eng *engine.Engine, srcs []Source, opts Opt
 	if rc := reachable(clusters); len(rc) > 0 {
 		fleet, fleetErr = eng.EvalFleet(ctx, fleetInput(rc, opts))
 	}
-	total := len(fleet.Findings)
-	for _, c := range clusters {
-		total += c.packed.n + len(c.result.Findings)
+	if err := unpackAll(codec, clusters, r, len(fleet.Findings), workers); err != nil {
+		return nil, err
 	}
-	r.Findings = make([]engine.Finding, 0, total)
 	labels := map[string]map[string]string{}
-	intern := newInterner(r.Policies)
 	for _, c := range clusters {
-		var err error
-		if r.Findings, err = c.packed.unpack(r.Findings, intern); err != nil {
-			return nil, fmt.Errorf("cluster %s: %w", c.name, err)
-		}
-		c.packed = packed{}
 		labels[c.name] = c.labels
 		r.Provenance.SnapshotDigests[c.name] = c.digest
 		r.Clusters = append(r.Clusters, c.status)
-		r.Merge(c.result)
+		r.Merge(c.result) // counts and passes; the findings are in place
 		c.result = nil
 		r.Errors = append(r.Errors, c.errs...)
 	}
@@ -187,6 +182,47 @@ func RunSources(ctx context.Context, eng *engine.Engine, srcs []Source, opts Opt
 	opts.Exceptions.Apply(r, labels, opts.Now())
 	scoreControls(r, eng.Data("frameworks"))
 	return r, nil
+}
+
+// unpackAll puts every cluster's findings, in cluster order, into one
+// allocation of r.Findings with room for extra more, unpacking clusters on
+// workers goroutines. Each cluster's findings leave it.
+func unpackAll(codec *codec, clusters []*cluster, r *engine.Result, extra, workers int) error {
+	total := extra
+	for _, c := range clusters {
+		total += c.packed.n + len(c.result.Findings)
+	}
+	all := make([]engine.Finding, total)
+	errs := make([]error, len(clusters))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			in := newInterner()
+			for i := range jobs {
+				c := clusters[i]
+				dst := all[c.offset : c.offset+c.packed.n+len(c.result.Findings)]
+				if c.packed.n > 0 {
+					if err := codec.unpack(c.packed, dst, in); err != nil {
+						errs[i] = fmt.Errorf("cluster %s: %w", c.name, err)
+					}
+				} else {
+					copy(dst, c.result.Findings) // packing failed: they waited as they were
+				}
+				c.packed, c.result.Findings = packed{}, nil
+			}
+		})
+	}
+	offset := 0
+	for i, c := range clusters {
+		c.offset = offset
+		offset += c.packed.n + len(c.result.Findings)
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	r.Findings = all[:offset]
+	return errors.Join(errs...)
 }
 
 func (c *cluster) evaluate(ctx context.Context, eng *engine.Engine, opts Options) {

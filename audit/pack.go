@@ -3,7 +3,8 @@ package audit
 import (
 	"bytes"
 	"compress/gzip"
-	"encoding/json"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -12,8 +13,8 @@ import (
 	"github.com/fleetguard/fleetguard/engine"
 )
 
-// packed holds one cluster's findings as gzip-compressed JSON until the
-// audit merges every cluster into the Result. A fleet's clusters make
+// packed holds one cluster's findings, encoded and gzip-compressed, until
+// the audit merges every cluster into the Result. A fleet's clusters make
 // millions of findings: as Go values they are a gigabyte of pointers that
 // every garbage collection of the rest of the audit would scan again;
 // packed they are a few megabytes that it does not scan at all.
@@ -22,19 +23,41 @@ type packed struct {
 	n    int
 }
 
+// codec encodes findings field by field (TestPackRoundTripEveryField fails
+// when Finding gains a field the codec does not carry). Controls equal to
+// their policy's are written as a reference to it, so unpacked findings
+// share the policy's map as evaluated ones do.
+type codec struct {
+	policies map[string]*engine.Policy
+}
+
+func newCodec(policies []engine.Policy) *codec {
+	c := &codec{policies: map[string]*engine.Policy{}}
+	for i := range policies {
+		c.policies[policies[i].ID] = &policies[i]
+	}
+	return c
+}
+
+const (
+	flagNone = iota
+	flagPolicyControls
+	flagSet
+)
+
 // pack encodes findings; they can be dropped once it returns.
-func pack(findings []engine.Finding) (packed, error) {
+func (c *codec) pack(findings []engine.Finding) (packed, error) {
+	var raw []byte
+	for i := range findings {
+		raw = c.appendFinding(raw, &findings[i])
+	}
 	var buf bytes.Buffer
 	zw, err := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
 	if err != nil {
 		return packed{}, err
 	}
-	enc := json.NewEncoder(zw)
-	enc.SetEscapeHTML(false)
-	for i := range findings {
-		if err := enc.Encode(&findings[i]); err != nil {
-			return packed{}, fmt.Errorf("packing finding %s on %s: %w", findings[i].PolicyID, findings[i].Resource, err)
-		}
+	if _, err := zw.Write(raw); err != nil {
+		return packed{}, err
 	}
 	if err := zw.Close(); err != nil {
 		return packed{}, err
@@ -42,60 +65,192 @@ func pack(findings []engine.Finding) (packed, error) {
 	return packed{data: bytes.Clone(buf.Bytes()), n: len(findings)}, nil
 }
 
-// unpack appends the packed findings to dst. Strings and maps every
-// finding of a policy shares (its id, title, controls, scope, enforcement,
-// the resource's apiVersion and kind, the cluster) come from in, so the
-// merged Result holds each of them once, as it did before packing.
-func (p packed) unpack(dst []engine.Finding, in *interner) ([]engine.Finding, error) {
+func (c *codec) appendFinding(b []byte, f *engine.Finding) []byte {
+	for _, s := range [...]string{f.PolicyID, f.Title, f.Resource.APIVersion, f.Resource.Kind, f.Resource.Namespace, f.Resource.Name, f.Message, f.Cluster, f.Scope, f.Enforcement} {
+		b = appendString(b, s)
+	}
+	b = binary.AppendVarint(b, int64(f.Severity))
+	b = appendString(b, string(f.Details))
+	switch p := c.policies[f.PolicyID]; {
+	case f.Controls == nil:
+		b = append(b, flagNone)
+	case p != nil && maps.EqualFunc(f.Controls, p.Controls, slices.Equal):
+		b = append(b, flagPolicyControls)
+	default:
+		b = append(b, flagSet)
+		b = binary.AppendUvarint(b, uint64(len(f.Controls)))
+		for _, fw := range slices.Sorted(maps.Keys(f.Controls)) {
+			b = appendString(b, fw)
+			b = binary.AppendUvarint(b, uint64(len(f.Controls[fw])))
+			for _, id := range f.Controls[fw] {
+				b = appendString(b, id)
+			}
+		}
+	}
+	if f.Source == nil {
+		b = append(b, flagNone)
+	} else {
+		b = append(b, flagSet)
+		b = appendString(b, f.Source.File)
+		b = binary.AppendVarint(b, int64(f.Source.Line))
+	}
+	if x := f.Excepted; x == nil {
+		b = append(b, flagNone)
+	} else {
+		b = append(b, flagSet)
+		for _, s := range [...]string{x.Reason, x.Ticket, x.Approver, x.Expires} {
+			b = appendString(b, s)
+		}
+	}
+	return b
+}
+
+func appendString(b []byte, s string) []byte {
+	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
+}
+
+var errCorrupt = errors.New("packed findings are corrupt")
+
+// unpack decodes the packed findings into dst, which has room for exactly
+// p.n of them. Repeated strings (policy ids, titles, kinds, namespaces,
+// clusters) come from in, so the merged Result holds each of them once.
+func (c *codec) unpack(p packed, dst []engine.Finding, in *interner) error {
 	if p.n == 0 {
-		return dst, nil
+		return nil
 	}
 	zr, err := gzip.NewReader(bytes.NewReader(p.data))
 	if err != nil {
-		return dst, err
+		return fmt.Errorf("unpacking findings: %w", err)
 	}
-	dec := json.NewDecoder(zr)
-	for range p.n {
-		var f engine.Finding
-		if err := dec.Decode(&f); err != nil {
-			return dst, fmt.Errorf("unpacking findings: %w", err)
+	raw, err := io.ReadAll(zr)
+	if err != nil {
+		return fmt.Errorf("unpacking findings: %w", err)
+	}
+	d := decoder{b: raw, in: in}
+	for i := range dst {
+		c.readFinding(&d, &dst[i])
+		if d.err != nil {
+			return fmt.Errorf("unpacking finding %d of %d: %w", i+1, p.n, d.err)
 		}
-		in.finding(&f)
-		dst = append(dst, f)
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return dst, fmt.Errorf("unpacking findings: data after the last of %d", p.n)
+	if len(d.b) != 0 {
+		return fmt.Errorf("unpacking findings: %d bytes after the last of %d: %w", len(d.b), p.n, errCorrupt)
 	}
-	return dst, nil
+	return nil
 }
 
-// interner hands out one copy of each repeated string and policy map.
-type interner struct {
-	policies map[string]*engine.Policy
-	strings  map[string]string
+func (c *codec) readFinding(d *decoder, f *engine.Finding) {
+	f.PolicyID, f.Title = d.interned(), d.interned()
+	f.Resource.APIVersion, f.Resource.Kind, f.Resource.Namespace = d.interned(), d.interned(), d.interned()
+	f.Resource.Name, f.Message = d.string(), d.string()
+	f.Cluster, f.Scope, f.Enforcement = d.interned(), d.interned(), d.interned()
+	f.Severity = engine.Severity(d.varint())
+	if details := d.bytes(); len(details) > 0 {
+		f.Details = engine.Details(bytes.Clone(details))
+	}
+	switch d.flag() {
+	case flagPolicyControls:
+		if p := c.policies[f.PolicyID]; p != nil {
+			f.Controls = p.Controls
+		} else {
+			d.fail()
+		}
+	case flagSet:
+		n := d.uvarint() // bounded by the bytes left, as every count is
+		f.Controls = make(map[string][]string, n)
+		for range n {
+			fw := d.interned()
+			ids := make([]string, d.uvarint())
+			for j := range ids {
+				ids[j] = d.interned()
+			}
+			f.Controls[fw] = ids
+		}
+	}
+	if d.flag() == flagSet {
+		f.Source = &engine.Source{File: d.interned(), Line: int(d.varint())}
+	}
+	if d.flag() == flagSet {
+		f.Excepted = &engine.AppliedException{Reason: d.interned(), Ticket: d.interned(), Approver: d.interned(), Expires: d.interned()}
+	}
 }
 
-func newInterner(policies []engine.Policy) *interner {
-	in := &interner{policies: map[string]*engine.Policy{}, strings: map[string]string{}}
-	for i := range policies {
-		in.policies[policies[i].ID] = &policies[i]
-	}
-	return in
+// decoder reads what appendFinding wrote; the first problem sticks in err
+// and every later read returns a zero value.
+type decoder struct {
+	b   []byte
+	in  *interner
+	err error
 }
 
-func (in *interner) string(s string) string {
-	if v, ok := in.strings[s]; ok {
-		return v
+func (d *decoder) fail() {
+	if d.err == nil {
+		d.err = errCorrupt
 	}
-	in.strings[s] = s
+	d.b = nil
+}
+
+func (d *decoder) uvarint() int {
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 || v > uint64(len(d.b)) { // every counted element takes a byte at least
+		d.fail()
+		return 0
+	}
+	d.b = d.b[n:]
+	return int(v)
+}
+
+func (d *decoder) varint() int64 {
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.fail()
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) flag() byte {
+	if len(d.b) == 0 {
+		d.fail()
+		return flagNone
+	}
+	f := d.b[0]
+	d.b = d.b[1:]
+	if f > flagSet {
+		d.fail()
+		return flagNone
+	}
+	return f
+}
+
+func (d *decoder) bytes() []byte {
+	n := d.uvarint()
+	if n > len(d.b) {
+		d.fail()
+		return nil
+	}
+	s := d.b[:n:n]
+	d.b = d.b[n:]
 	return s
 }
 
-func (in *interner) finding(f *engine.Finding) {
-	if p := in.policies[f.PolicyID]; p != nil && f.Controls != nil && maps.EqualFunc(f.Controls, p.Controls, slices.Equal) {
-		f.Controls = p.Controls
+func (d *decoder) string() string { return string(d.bytes()) }
+
+func (d *decoder) interned() string { return d.in.string(d.bytes()) }
+
+// interner hands out one copy of each repeated string.
+type interner struct {
+	strings map[string]string
+}
+
+func newInterner() *interner { return &interner{strings: map[string]string{}} }
+
+func (in *interner) string(b []byte) string {
+	if s, ok := in.strings[string(b)]; ok {
+		return s
 	}
-	for _, s := range []*string{&f.PolicyID, &f.Title, &f.Scope, &f.Enforcement, &f.Cluster, &f.Resource.APIVersion, &f.Resource.Kind} {
-		*s = in.string(*s)
-	}
+	s := string(b)
+	in.strings[s] = s
+	return s
 }

@@ -1,59 +1,117 @@
 package audit
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 
 	"github.com/fleetguard/fleetguard/engine"
 )
 
-func TestPackRoundTripSharesPolicyValues(t *testing.T) {
-	pol := []engine.Policy{{ID: "FG-POD-001", Title: "Privileged containers", Controls: map[string][]string{"cis-k8s-v1.10": {"5.2.2"}}}}
+// filled sets every field of v, recursively, to a value derived from seed,
+// so a field the codec forgets shows up as a difference.
+func filled(t *testing.T, v reflect.Value, seed string) {
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString(seed)
+	case reflect.Int, reflect.Int64:
+		v.SetInt(int64(len(seed)))
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.Struct:
+		for i := range v.NumField() {
+			filled(t, v.Field(i), fmt.Sprintf("%s.%s", seed, v.Type().Field(i).Name))
+		}
+	case reflect.Pointer:
+		v.Set(reflect.New(v.Type().Elem()))
+		filled(t, v.Elem(), seed)
+	case reflect.Slice:
+		if v.Type() == reflect.TypeOf(engine.Details(nil)) {
+			v.SetBytes([]byte(fmt.Sprintf(`{"at":%q}`, seed)))
+			return
+		}
+		s := reflect.MakeSlice(v.Type(), 2, 2)
+		filled(t, s.Index(0), seed+"[0]")
+		filled(t, s.Index(1), seed+"[1]")
+		v.Set(s)
+	case reflect.Map:
+		m := reflect.MakeMap(v.Type())
+		val := reflect.New(v.Type().Elem()).Elem()
+		filled(t, val, seed+"[v]")
+		m.SetMapIndex(reflect.ValueOf(seed+"[k]"), val)
+		v.Set(m)
+	default:
+		t.Fatalf("filled: no rule for %s (%s): teach the codec and this test the new field", seed, v.Kind())
+	}
+}
+
+func TestPackRoundTripEveryField(t *testing.T) {
+	pol := []engine.Policy{{ID: "FG-POD-001", Title: "Privileged containers", Controls: map[string][]string{"cis-k8s-v1.10": {"5.2.2"}, "pss": {"baseline/privileged-containers"}}}}
+	var full engine.Finding
+	filled(t, reflect.ValueOf(&full).Elem(), "f")
+	full.Severity = engine.SeverityHigh
 	in := []engine.Finding{
+		full,
 		{
 			PolicyID: "FG-POD-001", Title: "Privileged containers", Severity: engine.SeverityCritical,
-			Controls: map[string][]string{"cis-k8s-v1.10": {"5.2.2"}},
+			Controls: map[string][]string{"pss": {"baseline/privileged-containers"}, "cis-k8s-v1.10": {"5.2.2"}},
 			Resource: engine.Resource{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "shop", Name: "web"},
 			Message:  `container "app" is privileged <script>`, Details: engine.Details(`{"container":"app","path":"spec.template.spec.containers[0]"}`),
 			Cluster: "prod-us", Scope: "object", Enforcement: "deny",
 		},
-		{PolicyID: "FG-RBAC-101", Title: "cluster-admin", Severity: engine.SeverityHigh, Resource: engine.Resource{Kind: "ClusterRoleBinding", Name: "ops"}, Message: "m", Cluster: "prod-us", Scope: "cluster", Enforcement: "warn"},
+		{PolicyID: "FG-RBAC-101", Resource: engine.Resource{Kind: "ClusterRoleBinding", Name: "ops"}, Message: "m", Cluster: "prod-us", Scope: "cluster"},
+		{}, // every field empty
 	}
-	p, err := pack(in)
+	c := newCodec(pol)
+	p, err := c.pack(in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.n != 2 || len(p.data) == 0 {
+	if p.n != len(in) || len(p.data) == 0 {
 		t.Fatalf("packed %d findings in %d bytes", p.n, len(p.data))
 	}
-	prefix := []engine.Finding{{PolicyID: "earlier"}}
-	out, err := p.unpack(prefix, newInterner(pol))
-	if err != nil {
+	out := make([]engine.Finding, len(in))
+	if err := c.unpack(p, out, newInterner()); err != nil {
 		t.Fatal(err)
 	}
-	if want := append(prefix, in...); !reflect.DeepEqual(out, want) {
-		t.Fatalf("round trip:\n got %+v\nwant %+v", out, want)
+	for i := range in {
+		if !reflect.DeepEqual(out[i], in[i]) {
+			t.Errorf("finding %d:\n got %+v\nwant %+v", i, out[i], in[i])
+		}
 	}
 	if reflect.ValueOf(out[1].Controls).UnsafePointer() != reflect.ValueOf(pol[0].Controls).UnsafePointer() {
-		t.Error("a finding's controls are not the policy's map after unpacking")
+		t.Error("a finding with its policy's controls does not share the policy's map after unpacking")
+	}
+	if out[1].Cluster != out[2].Cluster || reflect.ValueOf(out[1].Cluster).String() != "prod-us" {
+		t.Error("cluster names differ")
 	}
 
-	empty, err := pack(nil)
-	if err != nil || empty.n != 0 {
-		t.Fatalf("pack(nil) = %+v, %v", empty, err)
+	if err := c.unpack(packed{}, nil, newInterner()); err != nil {
+		t.Fatalf("unpacking nothing: %v", err)
 	}
-	if got, err := empty.unpack(nil, newInterner(nil)); err != nil || len(got) != 0 {
-		t.Fatalf("unpack of nothing = %v, %v", got, err)
+	for name, bad := range map[string]packed{
+		"more than were packed":  {data: p.data, n: len(in) + 1},
+		"fewer than were packed": {data: p.data, n: len(in) - 1},
+		"not gzip":               {data: []byte("not gzip"), n: 1},
+	} {
+		if err := c.unpack(bad, make([]engine.Finding, bad.n), newInterner()); err == nil {
+			t.Errorf("unpacking %s: no error", name)
+		}
 	}
+}
 
-	short := packed{data: p.data, n: 3}
-	if _, err := short.unpack(nil, newInterner(pol)); err == nil {
-		t.Error("unpacking more findings than were packed must fail")
-	}
-	if _, err := (packed{data: p.data, n: 1}).unpack(nil, newInterner(pol)); err == nil {
-		t.Error("unpacking fewer findings than were packed must fail")
-	}
-	if _, err := (packed{data: []byte("not gzip"), n: 1}).unpack(nil, newInterner(pol)); err == nil {
-		t.Error("unpacking corrupt data must fail")
-	}
+// FuzzReadFinding feeds the decoder arbitrary bytes: it must stop with an
+// error, never panic or allocate beyond what the input can hold.
+func FuzzReadFinding(f *testing.F) {
+	c := newCodec(nil)
+	f.Add(c.appendFinding(nil, &engine.Finding{PolicyID: "P", Message: "m", Controls: map[string][]string{"a": {"b", "c"}}, Source: &engine.Source{File: "f", Line: 3}}))
+	f.Add(c.appendFinding(nil, &engine.Finding{Excepted: &engine.AppliedException{Reason: "r"}}))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		d := decoder{b: raw, in: newInterner()}
+		for d.err == nil && len(d.b) > 0 {
+			var x engine.Finding
+			c.readFinding(&d, &x)
+		}
+	})
 }
