@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -252,6 +253,7 @@ func deriveRBAC(byKind map[string][]map[string]any) *RBAC {
 	sort.Slice(view.Bindings, func(i, j int) bool { return lessRef(view.Bindings[i].Ref, view.Bindings[j].Ref) })
 	sort.Slice(view.bindings, func(i, j int) bool { return lessRef(view.bindings[i].Ref, view.bindings[j].Ref) })
 
+	holders := bindingsByHolder(view.bindings)
 	for _, id := range sortedKeys(subjects) {
 		s := subjects[id]
 		user, groups := s.user()
@@ -263,7 +265,8 @@ func deriveRBAC(byKind map[string][]map[string]any) *RBAC {
 			sv.Groups = []string{}
 		}
 		sv.Missing = s.Kind == "ServiceAccount" && !sas[id]
-		for _, b := range view.bindings {
+		for _, bi := range holders.of(user, groups) {
+			b := view.bindings[bi]
 			how := appliesTo(b, user, groups)
 			if how == "" {
 				continue
@@ -304,6 +307,59 @@ func deriveRBAC(byKind map[string][]map[string]any) *RBAC {
 		view.Subjects = append(view.Subjects, sv)
 	}
 	return view
+}
+
+// holderIndex lists, for each user and group name a binding names (service
+// accounts as their user names), the indexes of those bindings in order. A
+// subject's bindings are then found by its names instead of by trying every
+// binding of the cluster (a cluster with thousands of bindings and subjects
+// made that the bulk of deriving the views).
+type holderIndex map[string][]int
+
+func bindingsByHolder(bs []binding) holderIndex {
+	idx := holderIndex{}
+	add := func(key string, i int) {
+		if l := idx[key]; len(l) == 0 || l[len(l)-1] != i {
+			idx[key] = append(l, i)
+		}
+	}
+	for i, b := range bs {
+		bns := ""
+		if b.Kind == "RoleBinding" {
+			bns = b.Namespace
+		}
+		for _, s := range b.Subjects {
+			switch s.Kind {
+			case "User":
+				add("user\x00"+s.Name, i)
+			case "Group":
+				add("group\x00"+s.Name, i)
+			case "ServiceAccount":
+				ns := s.Namespace
+				if ns == "" {
+					ns = bns
+				}
+				if ns != "" {
+					add("user\x00system:serviceaccount:"+ns+":"+s.Name, i)
+				}
+			}
+		}
+	}
+	return idx
+}
+
+// of returns, in binding order, the bindings that may apply to the user or
+// any of its groups (appliesTo decides how).
+func (idx holderIndex) of(user string, groups []string) []int {
+	var out []int
+	if user != "" {
+		out = append(out, idx["user\x00"+user]...)
+	}
+	for _, g := range groups {
+		out = append(out, idx["group\x00"+g]...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 func rulesOf(o map[string]any) []Rule {

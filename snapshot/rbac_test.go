@@ -337,3 +337,53 @@ func join(l []string) string {
 	}
 	return s
 }
+
+// TestHolderIndexFindsEveryBindingThatApplies checks the index against
+// trying every binding, for every kind of subject a binding can name.
+func TestHolderIndexFindsEveryBindingThatApplies(t *testing.T) {
+	var bs []binding
+	subjects := []Subject{
+		{Kind: "User", Name: "alice"}, {Kind: "User", Name: "system:anonymous"},
+		{Kind: "Group", Name: "ops"}, {Kind: "Group", Name: "system:authenticated"}, {Kind: "Group", Name: "system:serviceaccounts:shop"},
+		{Kind: "ServiceAccount", Namespace: "shop", Name: "web"}, {Kind: "ServiceAccount", Name: "web"}, // namespace from the RoleBinding
+		{Kind: "ServiceAccount", Namespace: "kube-system", Name: "web"},
+	}
+	for i := range 40 {
+		b := binding{Binding: Binding{Ref: Ref{Kind: "ClusterRoleBinding", Name: string(rune('a' + i%26))}}}
+		if i%2 == 1 {
+			b.Ref.Kind, b.Ref.Namespace = "RoleBinding", []string{"shop", "kube-system"}[i%4/2]
+		}
+		b.Namespace = b.Ref.Namespace
+		for j, s := range subjects {
+			if (i+j)%3 == 0 || (i*j)%7 == 1 {
+				b.Subjects = append(b.Subjects, s)
+			}
+		}
+		bs = append(bs, b)
+	}
+	idx := bindingsByHolder(bs)
+	matched := 0
+	for _, s := range append(subjects, Subject{Kind: "ServiceAccount", Namespace: "other", Name: "x"}, Subject{Kind: "User", Name: "nobody"}) {
+		if s.Kind == "ServiceAccount" && s.Namespace == "" {
+			continue // not a subject of its own: a binding's reference
+		}
+		user, groups := s.user()
+		var want []int
+		for i, b := range bs {
+			if appliesTo(b, user, groups) != "" {
+				want = append(want, i)
+			}
+		}
+		got := idx.of(user, groups)
+		matched += len(want)
+		if len(want) == 0 && len(got) == 0 {
+			continue
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: index gives bindings %v, trying every binding %v", s.ID(), got, want)
+		}
+	}
+	if matched < 40 {
+		t.Fatalf("only %d subject-binding matches: the fixture does not exercise the index", matched)
+	}
+}
