@@ -34,6 +34,24 @@ type ObjectInput struct {
 	// audit sets the cluster's objects, Scan the scanned objects when nil.
 	// nil means empty. It is shared, never modified.
 	Inventory *gatekeeper.Inventory
+
+	// Conversions made once and shared (by Inputs and ObjectValue): the
+	// object, its Namespace and the cluster document as OPA values.
+	objValue, nsValue, clusterValue ast.Value
+}
+
+// ObjectValue returns Object as an OPA value, converting it on the first
+// call only. The audit shares it with the cluster scope's input, so each
+// object of a snapshot is converted once. Do not modify the value.
+func (in *ObjectInput) ObjectValue() (ast.Value, error) {
+	if in.objValue == nil {
+		v, err := ast.InterfaceToValue(in.Object)
+		if err != nil {
+			return nil, fmt.Errorf("converting object for evaluation: %w", err)
+		}
+		in.objValue = v
+	}
+	return in.objValue, nil
 }
 
 func (in *ObjectInput) resource() Resource {
@@ -59,8 +77,8 @@ func (in *ObjectInput) resource() Resource {
 func (in *ObjectInput) value(obj ast.Value) (ast.Value, error) {
 	if obj == nil {
 		var err error
-		if obj, err = ast.InterfaceToValue(in.Object); err != nil {
-			return nil, fmt.Errorf("converting object for evaluation: %w", err)
+		if obj, err = in.ObjectValue(); err != nil {
+			return nil, err
 		}
 	}
 	doc := ast.NewObject(
@@ -68,17 +86,23 @@ func (in *ObjectInput) value(obj ast.Value) (ast.Value, error) {
 		ast.Item(ast.InternedTerm("operation"), ast.StringTerm(in.Operation)),
 	)
 	for _, f := range [...]struct {
-		key string
-		doc map[string]any
-	}{{"cluster", clusterDoc(in.Cluster)}, {"oldObject", in.OldObject}, {"userInfo", in.UserInfo}, {"namespace", in.Namespace}} {
-		if f.doc == nil {
-			continue
+		key  string
+		doc  map[string]any
+		done ast.Value
+	}{{"cluster", nil, in.clusterValue}, {"oldObject", in.OldObject, nil}, {"userInfo", in.UserInfo, nil}, {"namespace", in.Namespace, in.nsValue}} {
+		val := f.done
+		if val == nil && f.key == "cluster" {
+			f.doc = clusterDoc(in.Cluster)
 		}
-		val, err := ast.InterfaceToValue(f.doc)
-		if err != nil {
-			return nil, fmt.Errorf("converting %s for evaluation: %w", f.key, err)
+		if val == nil && f.doc != nil {
+			var err error
+			if val, err = ast.InterfaceToValue(f.doc); err != nil {
+				return nil, fmt.Errorf("converting %s for evaluation: %w", f.key, err)
+			}
 		}
-		doc.Insert(ast.StringTerm(f.key), ast.NewTerm(val))
+		if val != nil {
+			doc.Insert(ast.StringTerm(f.key), ast.NewTerm(val))
+		}
 	}
 	var containers []*ast.Term
 	if ps, ok := snapshot.PodSpecOf(in.Object); ok {
@@ -158,12 +182,22 @@ func Inputs(objs []map[string]any, tmpl ObjectInput) []*ObjectInput {
 			}
 		}
 	}
+	// The cluster and each Namespace are converted once for all their
+	// objects, not once per object.
+	nsValues := make(map[string]ast.Value, len(namespaces))
+	for name, ns := range namespaces {
+		if v, err := ast.InterfaceToValue(ns); err == nil {
+			nsValues[name] = v
+		}
+	}
+	tmpl.objValue, tmpl.nsValue = nil, nil
+	tmpl.clusterValue, _ = ast.InterfaceToValue(clusterDoc(tmpl.Cluster))
 	ins := make([]*ObjectInput, len(objs))
 	for i, o := range objs {
 		in := tmpl
 		in.Object = o
 		if ns, _ := metadataOf(o)["namespace"].(string); ns != "" {
-			in.Namespace = namespaces[ns]
+			in.Namespace, in.nsValue = namespaces[ns], nsValues[ns]
 		}
 		ins[i] = &in
 	}
