@@ -68,7 +68,7 @@ report; the other clusters are still audited).`,
 	fl.BoolVar(&f.noStore, "no-store", false, "do not record this audit in the history")
 	fl.BoolVar(&f.apply, "apply-reports", false, "write report objects into each audited cluster (needs the report CRDs and write access: deploy/crds/openreports.yaml)")
 	fl.StringVar(&f.reportAPI, "report-api", "openreports", "report objects for --apply-reports: openreports (openreports.io/v1alpha1) or policyreport (wgpolicyk8s.io/v1alpha2)")
-	fl.Int64Var(&f.memLimit, "memory-limit-mib", 1536, "soft memory limit in MiB: the garbage collector works harder as the heap nears it instead of letting it grow 5x (0: none; GOMEMLIMIT in the environment wins)")
+	auditMemoryFlag(fl, &f.memLimit)
 	f.fleet.register(cmd)
 	cmd.AddCommand(newAuditVerify(), newAuditKeygen())
 	return cmd

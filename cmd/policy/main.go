@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"runtime/debug"
+
+	"github.com/spf13/pflag"
 )
 
 // Exit codes. Each means one thing; README.md documents them.
@@ -53,6 +55,11 @@ func main() {
 	}
 	fmt.Fprintln(os.Stderr, "policy:", err)
 	os.Exit(exitUsage)
+}
+
+// auditMemoryFlag registers --memory-limit-mib for commands that audit.
+func auditMemoryFlag(fl *pflag.FlagSet, limitMiB *int64) {
+	fl.Int64Var(limitMiB, "memory-limit-mib", 1536, "soft memory limit in MiB: the garbage collector works harder as the heap nears it instead of letting it grow 5x (0: none; GOMEMLIMIT in the environment wins)")
 }
 
 // tuneGC sets the collector's growth percent and a soft memory limit in MiB

@@ -21,6 +21,7 @@ func newServe() *cobra.Command {
 	var (
 		listen, schedule, dsn, bundle, bundleFile, exceptions string
 		runNow                                                bool
+		memLimit                                              int64
 		fleet                                                 fleetFlags
 	)
 	cmd := &cobra.Command{
@@ -43,6 +44,7 @@ stays in place and is never replaced by a failed run.`,
   policy serve --store /var/lib/fleetguard/history.db     # only show what agents push`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			tuneGC(400, memLimit)
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
 			st, err := store.Open(ctx, dsn)
@@ -106,6 +108,7 @@ stays in place and is never replaced by a failed run.`,
 	fl.StringVar(&bundleFile, "bundle-file", "", "an OPA bundle .tar.gz to serve at /bundle.tar.gz for webhooks")
 	fl.StringVar(&exceptions, "exceptions", "", "exceptions YAML file for scheduled audits")
 	fl.BoolVar(&runNow, "run-now", false, "run one audit at start as well as on the schedule")
+	auditMemoryFlag(fl, &memLimit)
 	fleet.register(cmd)
 	return cmd
 }
