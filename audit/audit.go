@@ -261,7 +261,7 @@ func (c *cluster) evaluateScopes(ctx context.Context, eng *engine.Engine, opts O
 	if !hasScope(eng, engine.ScopeCluster) {
 		return // the cluster input costs a conversion; skip it when nothing reads it
 	}
-	v, err := eng.EvalCluster(ctx, s.Cluster.Name, clusterInputWith(s, c.views, opts, convertedObjects(s, ins)))
+	v, err := eng.EvalCluster(ctx, s.Cluster.Name, clusterInput(s, c.views, opts))
 	if err != nil {
 		c.errs = append(c.errs, engine.InputError{Cluster: s.Cluster.Name, Message: "cluster policies: " + err.Error()})
 		return

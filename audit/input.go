@@ -7,10 +7,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"reflect"
 	"regexp"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,7 +17,6 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
-	"github.com/fleetguard/fleetguard/engine"
 	"github.com/fleetguard/fleetguard/snapshot"
 )
 
@@ -50,21 +47,12 @@ var workloadKinds = []string{"Pod", "PodTemplate", "Deployment", "StatefulSet", 
 // returned already converted to an OPA value (see value), or as Go values
 // when that fails, for the engine to convert and report the error.
 func clusterInput(s *snapshot.Snapshot, v *snapshot.Views, opts Options) any {
-	return clusterInputWith(s, v, opts, nil)
-}
-
-// clusterInputWith is clusterInput with input.snapshot.objects given, by
-// kind, when the object scope already converted them (see convertedObjects).
-func clusterInputWith(s *snapshot.Snapshot, v *snapshot.Views, opts Options, objs map[string][]any) any {
 	var server any
 	if s.ServerVersion != nil {
 		server = map[string]any{"gitVersion": s.ServerVersion.GitVersion, "major": s.ServerVersion.Major, "minor": s.ServerVersion.Minor}
 	}
-	var objects any = s.Objects
-	switch {
-	case objs != nil:
-		objects = objs
-	case s.Objects == nil:
+	objects := s.Objects
+	if objects == nil {
 		objects = map[string][]map[string]any{}
 	}
 	return converted(map[string]any{
@@ -85,30 +73,6 @@ func clusterInputWith(s *snapshot.Snapshot, v *snapshot.Views, opts Options, obj
 		"workloads": workloads(s),
 		"config":    config(opts),
 	})
-}
-
-// convertedObjects regroups the object inputs of s (in s.All() order: kinds
-// sorted, then each kind's objects) by kind, as the OPA values the object
-// scope converted, so the cluster input does not convert every object again.
-// An object that does not convert stays as it is.
-func convertedObjects(s *snapshot.Snapshot, ins []*engine.ObjectInput) map[string][]any {
-	out := make(map[string][]any, len(s.Objects))
-	i := 0
-	for _, kind := range slices.Sorted(maps.Keys(s.Objects)) {
-		objs := s.Objects[kind]
-		vals := make([]any, len(objs))
-		for j, o := range objs {
-			vals[j] = o
-			if i < len(ins) && ins[i].Object != nil && reflect.ValueOf(ins[i].Object).UnsafePointer() == reflect.ValueOf(o).UnsafePointer() {
-				if v, err := ins[i].ObjectValue(); err == nil {
-					vals[j] = v
-				}
-			}
-			i++
-		}
-		out[kind] = vals
-	}
-	return out
 }
 
 // converted is in as an OPA value, or in itself if value fails.

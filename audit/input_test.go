@@ -9,7 +9,6 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
-	"github.com/fleetguard/fleetguard/engine"
 	"github.com/fleetguard/fleetguard/snapshot"
 )
 
@@ -281,36 +280,4 @@ func TestValueMatchesJSON(t *testing.T) {
 			t.Errorf("converted(NaN) = %v, want the Go map back for the engine to report", got)
 		}
 	})
-}
-
-// TestClusterInputReusesObjectValues checks that the cluster input built from
-// the object scope's conversions is the one built from the snapshot, and that
-// it holds those very values rather than new copies.
-func TestClusterInputReusesObjectValues(t *testing.T) {
-	s := loadFleet(t, "eu-prod")[0]
-	views := s.Derive()
-	opts := Options{Now: func() time.Time { return auditTime }}
-	ins := engine.Inputs(s.All(), engine.ObjectInput{})
-	for _, in := range ins[:len(ins)/2] { // as the object scope leaves them: some converted, some not
-		if _, err := in.ObjectValue(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	objs := convertedObjects(s, ins)
-	want := clusterInput(s, views, opts).(ast.Value)
-	got := clusterInputWith(s, views, opts, objs).(ast.Value)
-	if ast.Compare(got, want) != 0 {
-		t.Fatalf("cluster input with the object scope's values differs:\n got %v\nwant %v", got, want)
-	}
-	first, err := ins[0].ObjectValue()
-	if err != nil {
-		t.Fatal(err)
-	}
-	kind, _ := ins[0].Object["kind"].(string)
-	if objs[kind][0] != any(first) {
-		t.Errorf("the cluster input holds a new conversion of %s, not the object scope's", kind)
-	}
-	if len(ins) < 10 {
-		t.Fatalf("fixture too small: %d objects", len(ins))
-	}
 }

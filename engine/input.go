@@ -35,23 +35,9 @@ type ObjectInput struct {
 	// nil means empty. It is shared, never modified.
 	Inventory *gatekeeper.Inventory
 
-	// Conversions made once and shared (by Inputs and ObjectValue): the
-	// object, its Namespace and the cluster document as OPA values.
-	objValue, nsValue, clusterValue ast.Value
-}
-
-// ObjectValue returns Object as an OPA value, converting it on the first
-// call only. The audit shares it with the cluster scope's input, so each
-// object of a snapshot is converted once. Do not modify the value.
-func (in *ObjectInput) ObjectValue() (ast.Value, error) {
-	if in.objValue == nil {
-		v, err := ast.InterfaceToValue(in.Object)
-		if err != nil {
-			return nil, fmt.Errorf("converting object for evaluation: %w", err)
-		}
-		in.objValue = v
-	}
-	return in.objValue, nil
+	// The Namespace and the cluster document as OPA values, converted once
+	// by Inputs for every object that shares them.
+	nsValue, clusterValue ast.Value
 }
 
 func (in *ObjectInput) resource() Resource {
@@ -77,8 +63,8 @@ func (in *ObjectInput) resource() Resource {
 func (in *ObjectInput) value(obj ast.Value) (ast.Value, error) {
 	if obj == nil {
 		var err error
-		if obj, err = in.ObjectValue(); err != nil {
-			return nil, err
+		if obj, err = ast.InterfaceToValue(in.Object); err != nil {
+			return nil, fmt.Errorf("converting object for evaluation: %w", err)
 		}
 	}
 	doc := ast.NewObject(
@@ -190,7 +176,7 @@ func Inputs(objs []map[string]any, tmpl ObjectInput) []*ObjectInput {
 			nsValues[name] = v
 		}
 	}
-	tmpl.objValue, tmpl.nsValue = nil, nil
+	tmpl.nsValue = nil
 	tmpl.clusterValue, _ = ast.InterfaceToValue(clusterDoc(tmpl.Cluster))
 	ins := make([]*ObjectInput, len(objs))
 	for i, o := range objs {
