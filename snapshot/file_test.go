@@ -796,3 +796,42 @@ func TestPlainValid(t *testing.T) {
 		})
 	}
 }
+
+// TestDecodeTakesObjectsAsDecoded checks that building the Snapshot from
+// the validated document gives what decoding the file into the struct
+// gives, for every snapshot fixture.
+func TestDecodeTakesObjectsAsDecoded(t *testing.T) {
+	files, err := filepath.Glob("../testdata/snapshot/*.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no fixtures: %v", err)
+	}
+	checked := 0
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc any
+		if unmarshal(data, &doc) != nil || validate(doc) != nil {
+			continue // the invalid fixtures have their own tests
+		}
+		got, err := decode(data, f)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		want := &Snapshot{}
+		if err := unmarshal(data, want); err != nil {
+			t.Fatal(err)
+		}
+		if want.Objects == nil {
+			want.Objects = map[string][]map[string]any{}
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: decoded snapshot differs from decoding into the struct", f)
+		}
+		checked++
+	}
+	if checked == 0 {
+		t.Fatal("no valid snapshot fixture was checked")
+	}
+}
