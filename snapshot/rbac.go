@@ -164,33 +164,37 @@ func (r *RBAC) Can(s Subject, req Request) bool {
 // appliesTo returns how a binding applies to a user: "direct", the group it
 // applies through, or "" if it does not.
 func appliesTo(b binding, user string, groups []string) string {
-	bns := ""
-	if b.Kind == "RoleBinding" {
-		bns = b.Namespace
-	}
 	for _, s := range b.Subjects {
-		switch s.Kind {
-		case "User":
-			if user != "" && s.Name == user {
-				return "direct"
-			}
-		case "Group":
-			for _, g := range groups {
-				if g == s.Name {
-					return g
-				}
-			}
-		case "ServiceAccount":
-			ns := s.Namespace
-			if ns == "" {
-				ns = bns
-			}
-			if ns != "" && user == "system:serviceaccount:"+ns+":"+s.Name {
-				return "direct"
-			}
+		u, g := holder(b, s)
+		if u != "" && u == user {
+			return "direct"
+		}
+		if g != "" && slices.Contains(groups, g) {
+			return g
 		}
 	}
 	return ""
+}
+
+// holder returns the user or the group one subject entry of b names: a
+// User's name, a ServiceAccount's user name (its namespace defaulting to
+// the RoleBinding's), or a Group's name; both are empty for anything else.
+func holder(b binding, s Subject) (user, group string) {
+	switch s.Kind {
+	case "User":
+		return s.Name, ""
+	case "Group":
+		return "", s.Name
+	case "ServiceAccount":
+		ns := s.Namespace
+		if ns == "" && b.Kind == "RoleBinding" {
+			ns = b.Namespace
+		}
+		if ns != "" {
+			return "system:serviceaccount:" + ns + ":" + s.Name, ""
+		}
+	}
+	return "", ""
 }
 
 func deriveRBAC(byKind map[string][]map[string]any) *RBAC {
@@ -324,24 +328,12 @@ func bindingsByHolder(bs []binding) holderIndex {
 		}
 	}
 	for i, b := range bs {
-		bns := ""
-		if b.Kind == "RoleBinding" {
-			bns = b.Namespace
-		}
 		for _, s := range b.Subjects {
-			switch s.Kind {
-			case "User":
-				add("user\x00"+s.Name, i)
-			case "Group":
-				add("group\x00"+s.Name, i)
-			case "ServiceAccount":
-				ns := s.Namespace
-				if ns == "" {
-					ns = bns
-				}
-				if ns != "" {
-					add("user\x00system:serviceaccount:"+ns+":"+s.Name, i)
-				}
+			switch u, g := holder(b, s); {
+			case u != "":
+				add("user\x00"+u, i)
+			case g != "":
+				add("group\x00"+g, i)
 			}
 		}
 	}
