@@ -71,24 +71,26 @@ func (in *ObjectInput) value(obj ast.Value) (ast.Value, error) {
 		ast.Item(ast.InternedTerm("object"), ast.NewTerm(obj)),
 		ast.Item(ast.InternedTerm("operation"), ast.StringTerm(in.Operation)),
 	)
+	var cluster map[string]any // converted below unless Inputs did it
+	if in.clusterValue == nil {
+		cluster = clusterDoc(in.Cluster)
+	}
 	for _, f := range [...]struct {
 		key  string
 		doc  map[string]any
-		done ast.Value
-	}{{"cluster", nil, in.clusterValue}, {"oldObject", in.OldObject, nil}, {"userInfo", in.UserInfo, nil}, {"namespace", in.Namespace, in.nsValue}} {
+		done ast.Value // the conversion Inputs made, if any
+	}{{"cluster", cluster, in.clusterValue}, {"oldObject", in.OldObject, nil}, {"userInfo", in.UserInfo, nil}, {"namespace", in.Namespace, in.nsValue}} {
 		val := f.done
-		if val == nil && f.key == "cluster" {
-			f.doc = clusterDoc(in.Cluster)
-		}
-		if val == nil && f.doc != nil {
+		if val == nil {
+			if f.doc == nil {
+				continue
+			}
 			var err error
 			if val, err = ast.InterfaceToValue(f.doc); err != nil {
 				return nil, fmt.Errorf("converting %s for evaluation: %w", f.key, err)
 			}
 		}
-		if val != nil {
-			doc.Insert(ast.StringTerm(f.key), ast.NewTerm(val))
-		}
+		doc.Insert(ast.StringTerm(f.key), ast.NewTerm(val))
 	}
 	var containers []*ast.Term
 	if ps, ok := snapshot.PodSpecOf(in.Object); ok {
@@ -176,7 +178,6 @@ func Inputs(objs []map[string]any, tmpl ObjectInput) []*ObjectInput {
 			nsValues[name] = v
 		}
 	}
-	tmpl.nsValue = nil
 	tmpl.clusterValue, _ = ast.InterfaceToValue(clusterDoc(tmpl.Cluster))
 	ins := make([]*ObjectInput, len(objs))
 	for i, o := range objs {
