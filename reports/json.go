@@ -20,7 +20,7 @@ type JSON struct{}
 func (JSON) Write(w io.Writer, r *engine.Result) error {
 	rest := *r
 	rest.Findings = []engine.Finding{}
-	head, err := encodeIndented(rest, "")
+	head, err := encodeIndented(rest)
 	if err != nil {
 		return err
 	}
@@ -56,10 +56,10 @@ func (JSON) Write(w io.Writer, r *engine.Result) error {
 
 // encodeIndented is json.Encoder's output with a two-space indent and no
 // HTML escaping.
-func encodeIndented(v any, prefix string) ([]byte, error) {
+func encodeIndented(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
-	enc.SetIndent(prefix, "  ")
+	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	err := enc.Encode(v)
 	return buf.Bytes(), err
