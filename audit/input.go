@@ -484,13 +484,21 @@ func nonNil[T any](l []T) []T {
 // rules, repeated in every grant) become one shared term, which OPA never
 // modifies.
 func value(x any) (ast.Value, error) {
-	c := converter{refs: map[snapshot.Ref]*ast.Term{}, lists: map[list]*ast.Term{}}
+	c := converter{shared: map[any]*ast.Term{}, lists: map[list]*ast.Term{}}
 	return c.value(x)
 }
 
 type converter struct {
-	refs  map[snapshot.Ref]*ast.Term
-	lists map[list]*ast.Term
+	shared map[any]*ast.Term // by value, for the types in sharedTypes
+	lists  map[list]*ast.Term
+}
+
+// sharedTypes are the comparable values the views repeat: object references,
+// and secret references (a reference to a missing Secret is in references,
+// missing and exposed alike).
+var sharedTypes = map[reflect.Type]bool{
+	reflect.TypeFor[snapshot.Ref]():       true,
+	reflect.TypeFor[snapshot.SecretRef](): true,
 }
 
 // list identifies a []string by its backing array and length.
@@ -545,7 +553,6 @@ var (
 	jsonNumber    = reflect.TypeFor[json.Number]()
 	jsonMarshaler = reflect.TypeFor[json.Marshaler]()
 	textMarshaler = reflect.TypeFor[encoding.TextMarshaler]()
-	refType       = reflect.TypeFor[snapshot.Ref]()
 	stringsType   = reflect.TypeFor[[]string]()
 	marshalers    sync.Map // reflect.Type -> bool: has its own JSON or text encoding
 )
@@ -560,13 +567,12 @@ func marshals(t reflect.Type) bool {
 	return m
 }
 
-// term converts v to a term, shared for object references and string lists
+// term converts v to a term, shared for the values of sharedTypes and string lists
 // already converted.
 func (c *converter) term(v reflect.Value) (*ast.Term, error) {
-	switch v.Type() {
-	case refType:
-		r := v.Interface().(snapshot.Ref)
-		if t, ok := c.refs[r]; ok {
+	if sharedTypes[v.Type()] {
+		k := v.Interface()
+		if t, ok := c.shared[k]; ok {
 			return t, nil
 		}
 		val, err := c.reflect(v)
@@ -574,8 +580,10 @@ func (c *converter) term(v reflect.Value) (*ast.Term, error) {
 			return nil, err
 		}
 		t := ast.NewTerm(val)
-		c.refs[r] = t
+		c.shared[k] = t
 		return t, nil
+	}
+	switch v.Type() {
 	case stringsType:
 		if v.Len() == 0 {
 			break
