@@ -2,7 +2,10 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -107,12 +110,17 @@ func runAudit(cmd *cobra.Command, f *auditFlags) error {
 	}
 	prog := newProgress(cmd.ErrOrStderr())
 	var srcs []audit.Source
+	workers := 0 // GOMAXPROCS
+	evalCtx, stop := ctx, func() {}
 	if len(f.snapshots) == 0 {
-		snaps, err := f.fleet.fetch(cmd, prog)
-		if err != nil {
+		// Live clusters are read as the audit reaches them, --workers at a
+		// time; Ctrl-C stops reading and evaluating, and nothing is kept.
+		evalCtx, stop = signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		if srcs, err = f.fleet.sources(evalCtx, prog); err != nil {
 			return err
 		}
-		srcs = audit.FromSnapshots(snaps)
+		workers = f.fleet.workers
 	} else {
 		// Snapshot files are loaded as the audit reaches them, so a fleet
 		// larger than memory is audited a few clusters at a time.
@@ -120,7 +128,12 @@ func runAudit(cmd *cobra.Command, f *auditFlags) error {
 			srcs = append(srcs, audit.Source{Name: p, Load: func() (*snapshot.Snapshot, error) { return snapshot.Load(p) }})
 		}
 	}
-	r, err := audit.RunSources(ctx, eng, srcs, audit.Options{Exceptions: xs, SystemNamespaces: f.fleet.systemNamespaces(), Progress: prog.set, KeepPasses: listsPasses(outs) || f.apply})
+	r, err := audit.RunSources(evalCtx, eng, srcs, audit.Options{Exceptions: xs, SystemNamespaces: f.fleet.systemNamespaces(), Progress: prog.set, KeepPasses: listsPasses(outs) || f.apply, Workers: workers})
+	interrupted := evalCtx.Err() != nil
+	stop() // from here on Ctrl-C ends the process as usual
+	if interrupted {
+		return &exitError{code: exitIncomplete, err: fmt.Errorf("interrupted while reading and evaluating clusters; nothing was stored or written")}
+	}
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}

@@ -1,16 +1,14 @@
 package main
 
 import (
-	"fmt"
+	"context"
 	"os"
-	"os/signal"
-	"sync"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/rest"
 
+	"github.com/fleetguard/fleetguard/audit"
 	"github.com/fleetguard/fleetguard/fetchers"
 	"github.com/fleetguard/fleetguard/snapshot"
 )
@@ -105,33 +103,25 @@ func (f *fleetFlags) targets() ([]fetchers.Target, error) {
 	return []fetchers.Target{{Cluster: snapshot.Cluster{Name: name, Server: cfg.Host, Labels: f.labels}, Config: cfg}}, nil
 }
 
-// fetch snapshots the selected clusters concurrently, showing progress.
-// Unreachable and partial clusters come back with their status; only a
-// selection error or an interrupt fails the call.
-func (f *fleetFlags) fetch(cmd *cobra.Command, prog *progress) ([]*snapshot.Snapshot, error) {
+// sources returns one audit source per selected cluster. Each reads its
+// cluster when the audit is ready for it, so a live fleet is held in memory
+// a few clusters at a time (audit with Workers = --workers) and a cluster is
+// evaluated as soon as it is read, while others are still being read. A
+// cluster that cannot be read is still a source: its snapshot says so.
+func (f *fleetFlags) sources(ctx context.Context, prog *progress) ([]audit.Source, error) {
 	ts, err := f.targets()
 	if err != nil {
 		return nil, err
 	}
-	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	opts := fetchers.Options{Timeout: f.timeout, Workers: f.workers}
 	f.configs = map[string]*rest.Config{}
-	for _, t := range ts {
+	srcs := make([]audit.Source, len(ts))
+	for i, t := range ts {
 		f.configs[t.Cluster.Name] = t.Config
-		prog.set(t.Cluster.Name, "fetching")
+		srcs[i] = audit.Source{Name: t.Cluster.Name, Load: func() (*snapshot.Snapshot, error) {
+			prog.set(t.Cluster.Name, "fetching")
+			return fetchers.Collect(ctx, t, opts), nil
+		}}
 	}
-	var mu sync.Mutex
-	var snaps []*snapshot.Snapshot
-	fetchers.Fleet(ctx, ts, fetchers.Options{Timeout: f.timeout, Workers: f.workers}, func(s *snapshot.Snapshot) {
-		mu.Lock()
-		defer mu.Unlock()
-		snaps = append(snaps, s)
-		if s.Status.State == snapshot.StateUnreachable {
-			prog.set(s.Cluster.Name, "failed")
-		}
-	})
-	if ctx.Err() != nil {
-		return nil, &exitError{code: exitIncomplete, err: fmt.Errorf("interrupted while reading clusters; nothing was evaluated")}
-	}
-	return snaps, nil
+	return srcs, nil
 }

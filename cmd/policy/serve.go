@@ -66,11 +66,11 @@ stays in place and is never replaced by a failed run.`,
 					if err != nil {
 						return nil, err
 					}
-					snaps, err := fleet.fetch(cmd, nil)
+					srcs, err := fleet.sources(ctx, nil)
 					if err != nil {
 						return nil, err
 					}
-					return audit.Run(ctx, eng, snaps, audit.Options{Exceptions: xs, SystemNamespaces: fleet.systemNamespaces()})
+					return audit.RunSources(ctx, eng, srcs, audit.Options{Exceptions: xs, SystemNamespaces: fleet.systemNamespaces(), Workers: fleet.workers})
 				}
 			} else if schedule != "" || runNow {
 				return usageErr("serve: --schedule and --run-now need clusters (--context, --all-contexts or --config)")

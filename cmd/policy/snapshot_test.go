@@ -150,6 +150,26 @@ func TestSnapshot(t *testing.T) {
 		}
 	})
 
+	t.Run("audit interrupted: nothing stored or written", func(t *testing.T) {
+		dir := t.TempDir()
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		root := newRoot()
+		var out, errb bytes.Buffer
+		report, db := filepath.Join(dir, "audit.json"), filepath.Join(dir, "history.db")
+		root.SetArgs([]string{"audit", "--kubeconfig", kc, "--all-contexts", "-o", "json=" + report, "--store", db})
+		root.SetOut(&out)
+		root.SetErr(&errb)
+		err := root.ExecuteContext(ctx)
+		var ee *exitError
+		if !errors.As(err, &ee) || ee.code != exitIncomplete || !strings.Contains(err.Error(), "interrupted while reading and evaluating clusters; nothing was stored or written") {
+			t.Errorf("error = %v, want exit 3, interrupted", err)
+		}
+		if files, _ := os.ReadDir(dir); len(files) != 0 {
+			t.Errorf("files written after the interrupt: %v", files)
+		}
+	})
+
 	t.Run("usage errors", func(t *testing.T) {
 		tests := []struct {
 			name string
