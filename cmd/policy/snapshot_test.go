@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -133,14 +132,7 @@ func TestSnapshot(t *testing.T) {
 
 	t.Run("interrupted: nothing written", func(t *testing.T) {
 		dir := t.TempDir()
-		ctx, cancel := context.WithCancel(context.Background())
-		cancel()
-		root := newRoot()
-		var out, errb bytes.Buffer
-		root.SetArgs([]string{"snapshot", "--kubeconfig", kc, "--all-contexts", "-o", dir})
-		root.SetOut(&out)
-		root.SetErr(&errb)
-		err := root.ExecuteContext(ctx)
+		err := runInterrupted("snapshot", "--kubeconfig", kc, "--all-contexts", "-o", dir)
 		var ee *exitError
 		if !errors.As(err, &ee) || ee.code != exitIncomplete || !strings.Contains(err.Error(), "interrupted; 7 of 7 clusters not written") {
 			t.Errorf("error = %v, want exit 3, interrupted", err)
@@ -152,15 +144,7 @@ func TestSnapshot(t *testing.T) {
 
 	t.Run("audit interrupted: nothing stored or written", func(t *testing.T) {
 		dir := t.TempDir()
-		ctx, cancel := context.WithCancel(context.Background())
-		cancel()
-		root := newRoot()
-		var out, errb bytes.Buffer
-		report, db := filepath.Join(dir, "audit.json"), filepath.Join(dir, "history.db")
-		root.SetArgs([]string{"audit", "--kubeconfig", kc, "--all-contexts", "-o", "json=" + report, "--store", db})
-		root.SetOut(&out)
-		root.SetErr(&errb)
-		err := root.ExecuteContext(ctx)
+		err := runInterrupted("audit", "--kubeconfig", kc, "--all-contexts", "-o", "json="+filepath.Join(dir, "audit.json"), "--store", filepath.Join(dir, "history.db"))
 		var ee *exitError
 		if !errors.As(err, &ee) || ee.code != exitIncomplete || !strings.Contains(err.Error(), "interrupted while reading and evaluating clusters; nothing was stored or written") {
 			t.Errorf("error = %v, want exit 3, interrupted", err)
@@ -251,3 +235,15 @@ func withDeadContext(t *testing.T, path string) string {
 // seedCanary creates a Secret as kubectl apply leaves it (the last-applied
 // annotation holds the value), a Pod with the value in a literal env var,
 // and a ConfigMap holding it.
+
+// runInterrupted runs the command as if Ctrl-C had been pressed at once:
+// its context is cancelled before it starts.
+func runInterrupted(args ...string) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	root := newRoot()
+	root.SetArgs(args)
+	root.SetOut(io.Discard)
+	root.SetErr(io.Discard)
+	return root.ExecuteContext(ctx)
+}
