@@ -4,26 +4,31 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/fleetguard/fleetguard/internal/testfleet"
 	"github.com/fleetguard/fleetguard/snapshot"
+	"github.com/fleetguard/fleetguard/store"
 )
 
 // TestSnapshot runs `policy snapshot` on the seeded local fleet, with a
 // kubeconfig that also holds a context on a closed port and a canary value
-// seeded the way kubectl apply would leave it.
+// seeded the way kubectl apply would leave it. The same fleet serves the
+// live paths of `policy audit` (interrupted) and `policy serve`.
 func TestSnapshot(t *testing.T) {
 	f := testfleet.Start(t, testfleet.Options{Seed: true})
 	raw := make([]byte, 12)
@@ -151,6 +156,46 @@ func TestSnapshot(t *testing.T) {
 		}
 		if files, _ := os.ReadDir(dir); len(files) != 0 {
 			t.Errorf("files written after the interrupt: %v", files)
+		}
+	})
+
+	t.Run("serve runs a scheduled audit of live clusters", func(t *testing.T) {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := l.Addr().String()
+		l.Close()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		root := newRoot()
+		root.SetArgs([]string{"serve", "--listen", addr, "--kubeconfig", kc, "--context", "dev", "--context", "prod-us", "--run-now", "--store", filepath.Join(t.TempDir(), "h.db")})
+		root.SetOut(io.Discard)
+		root.SetErr(io.Discard)
+		done := make(chan error, 1)
+		go func() { done <- root.ExecuteContext(ctx) }()
+		var audits []store.Summary
+		for deadline := time.Now().Add(90 * time.Second); len(audits) == 0 && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+			resp, err := http.Get("http://" + addr + "/api/audits")
+			if err != nil {
+				continue
+			}
+			_ = json.NewDecoder(resp.Body).Decode(&audits)
+			resp.Body.Close()
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve ended with %v", err)
+		}
+		if len(audits) != 1 {
+			t.Fatalf("audits after --run-now: %+v", audits)
+		}
+		var names []string
+		for _, c := range audits[0].Clusters {
+			names = append(names, c.Name+":"+c.State)
+		}
+		if want := []string{"dev:complete", "prod-us:complete"}; !reflect.DeepEqual(names, want) || audits[0].Findings == 0 {
+			t.Errorf("audit clusters %v (want %v), %d findings", names, want, audits[0].Findings)
 		}
 	})
 
