@@ -39,7 +39,7 @@ test: fleet-binaries deps build
 # The packages that promise safety for concurrent use, under the race
 # detector (-short leaves out the tests that start local clusters).
 race:
-	$(GO) test -race -short -count=1 ./engine ./audit ./webhook ./gatekeeper ./serve ./store ./manifest
+	$(GO) test -race -short -count=1 ./engine ./audit ./webhook ./gatekeeper ./serve ./store ./manifest ./fetchers ./cmd/policy
 
 # A short run of every fuzz target; the seed corpora in testdata/fuzz also
 # run as plain tests in go test ./...

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -72,7 +74,9 @@ and writes nothing more.`,
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			stderr := cmd.ErrOrStderr()
+			// The collectors' log lines and the per-cluster reports below
+			// come from several goroutines: one lock keeps each whole.
+			stderr := &lockedWriter{w: cmd.ErrOrStderr()}
 			opts := fetchers.Options{Timeout: clusters.timeout, Workers: clusters.workers}
 			if verbose {
 				opts.Log = slog.New(slog.NewTextHandler(stderr, nil))
@@ -91,6 +95,8 @@ and writes nothing more.`,
 			fetchers.SaveFleet(ctx, targets, opts, path, func(s *snapshot.Snapshot, n int, err error) {
 				mu.Lock()
 				defer mu.Unlock()
+				var msg bytes.Buffer // written to stderr in one piece
+				defer func() { stderr.Write(msg.Bytes()) }()
 				name := s.Cluster.Name
 				if ctx.Err() != nil {
 					skipped++
@@ -98,25 +104,25 @@ and writes nothing more.`,
 				}
 				if err != nil {
 					writeErrs = append(writeErrs, fmt.Errorf("cluster %q: %w", name, err))
-					fmt.Fprintf(stderr, "policy: snapshot %s: not written: %v\n", name, err)
+					fmt.Fprintf(&msg, "policy: snapshot %s: not written: %v\n", name, err)
 					return
 				}
 				fmt.Fprintln(cmd.OutOrStdout(), paths[name])
 				switch s.Status.State {
 				case snapshot.StateComplete:
-					fmt.Fprintf(stderr, "policy: snapshot %s: complete, %d objects, %d nodes\n", name, n, len(s.Nodes))
+					fmt.Fprintf(&msg, "policy: snapshot %s: complete, %d objects, %d nodes\n", name, n, len(s.Nodes))
 				default:
 					incomplete = append(incomplete, name)
-					fmt.Fprintf(stderr, "policy: snapshot %s (context %q, %s): %s", name, s.Cluster.Context, s.Cluster.Server, s.Status.State)
+					fmt.Fprintf(&msg, "policy: snapshot %s (context %q, %s): %s", name, s.Cluster.Context, s.Cluster.Server, s.Status.State)
 					if len(s.Status.MissingKinds) > 0 && s.Status.State == snapshot.StatePartial {
-						fmt.Fprintf(stderr, ", missing %s", strings.Join(s.Status.MissingKinds, ", "))
+						fmt.Fprintf(&msg, ", missing %s", strings.Join(s.Status.MissingKinds, ", "))
 					}
-					fmt.Fprintln(stderr)
+					fmt.Fprintln(&msg)
 					for _, e := range s.Status.Errors {
 						if e.Kind != "" {
-							fmt.Fprintf(stderr, "  %s: %s\n", e.Kind, e.Message)
+							fmt.Fprintf(&msg, "  %s: %s\n", e.Kind, e.Message)
 						} else {
-							fmt.Fprintf(stderr, "  %s\n", e.Message)
+							fmt.Fprintf(&msg, "  %s\n", e.Message)
 						}
 					}
 				}
@@ -139,4 +145,16 @@ and writes nothing more.`,
 	f.BoolVar(&gz, "gzip", false, "write <cluster>.json.gz in the output directory")
 	f.BoolVarP(&verbose, "verbose", "v", false, "log progress per cluster to stderr")
 	return cmd
+}
+
+// lockedWriter serialises writes from several goroutines to one writer.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
