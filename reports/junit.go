@@ -60,30 +60,27 @@ func (JUnit) Write(w io.Writer, r *engine.Result) error {
 	for _, p := range r.Policies {
 		policies[p.ID] = p
 	}
-	// cases[policy][testcase name] collects findings and passes per resource.
-	type acc struct {
-		findings []engine.Finding
-		passed   bool
-	}
-	cases := map[string]map[string]*acc{}
-	get := func(policy, name string) *acc {
+	// cases[policy][testcase name] collects the findings per resource; a
+	// resource that only passed has an entry with none.
+	cases := map[string]map[string][]*engine.Finding{}
+	policyCases := func(policy string) map[string][]*engine.Finding {
 		if cases[policy] == nil {
-			cases[policy] = map[string]*acc{}
+			cases[policy] = map[string][]*engine.Finding{}
 		}
-		if cases[policy][name] == nil {
-			cases[policy][name] = &acc{}
-		}
-		return cases[policy][name]
+		return cases[policy]
 	}
 	for _, f := range sortedFindings(r) {
-		a := get(f.PolicyID, caseName(f.Resource, f.Source, f.Cluster))
-		a.findings = append(a.findings, *f)
+		pc, name := policyCases(f.PolicyID), caseName(f.Resource, f.Source, f.Cluster)
+		pc[name] = append(pc[name], f)
 		if _, ok := policies[f.PolicyID]; !ok {
 			policies[f.PolicyID] = engine.Policy{ID: f.PolicyID, Title: f.Title, Severity: f.Severity}
 		}
 	}
 	for _, p := range r.Passes {
-		get(p.PolicyID, caseName(p.Resource, p.Source, p.Cluster)).passed = true
+		pc, name := policyCases(p.PolicyID), caseName(p.Resource, p.Source, p.Cluster)
+		if _, ok := pc[name]; !ok {
+			pc[name] = nil
+		}
 		if _, ok := policies[p.PolicyID]; !ok {
 			policies[p.PolicyID] = engine.Policy{ID: p.PolicyID}
 		}
@@ -105,8 +102,7 @@ func (JUnit) Write(w io.Writer, r *engine.Result) error {
 		sort.Strings(names)
 		for _, name := range names {
 			tc := junitCase{Classname: id, Name: name}
-			a := cases[id][name]
-			fillCase(&tc, p, a.findings)
+			fillCase(&tc, p, cases[id][name])
 			suite.add(tc)
 		}
 		out.add(suite)
@@ -141,8 +137,8 @@ func (JUnit) Write(w io.Writer, r *engine.Result) error {
 
 // fillCase turns a resource's findings into a failure (or a skip when every
 // finding is excepted) and notes exceptions in system-out.
-func fillCase(tc *junitCase, p engine.Policy, findings []engine.Finding) {
-	var failing, excepted []engine.Finding
+func fillCase(tc *junitCase, p engine.Policy, findings []*engine.Finding) {
+	var failing, excepted []*engine.Finding
 	for _, f := range findings {
 		if f.Excepted != nil {
 			excepted = append(excepted, f)
