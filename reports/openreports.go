@@ -157,14 +157,7 @@ func properties(cluster string, controls map[string][]string, x *engine.AppliedE
 	if cluster != "" {
 		p["cluster"] = cluster
 	}
-	var cs []string
-	for fw, ids := range controls {
-		for _, id := range ids {
-			cs = append(cs, fw+":"+id)
-		}
-	}
-	sort.Strings(cs)
-	if len(cs) > 0 {
+	if cs := controlTags(controls); len(cs) > 0 {
 		p["controls"] = strings.Join(cs, ",")
 	}
 	if x != nil {
