@@ -116,42 +116,42 @@ func (s *Store) saveTx(ctx context.Context, tx *sql.Tx, r *engine.Result, o save
 		return 0, err
 	}
 
-	rows := make([][]any, 0, len(r.Clusters))
-	for i, c := range r.Clusters {
+	err = s.insert(ctx, tx, "audit_clusters", clusterCols, len(r.Clusters), func(i int) ([]any, error) {
+		c := &r.Clusters[i]
 		errs, err := jsonText(c.Errors, len(c.Errors) == 0)
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		missing, err := jsonText(c.MissingKinds, len(c.MissingKinds) == 0)
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		labels, err := jsonText(c.Labels, len(c.Labels) == 0)
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
-		rows = append(rows, []any{id, i, c.Name, c.Context, c.State, errs, missing, c.ServerVersion, c.SnapshotDigest, labels, c.Objects})
-	}
-	if err := s.insert(ctx, tx, "audit_clusters", clusterCols, rows); err != nil {
+		return []any{id, i, c.Name, c.Context, c.State, errs, missing, c.ServerVersion, c.SnapshotDigest, labels, c.Objects}, nil
+	})
+	if err != nil {
 		return 0, err
 	}
 	if err := step("clusters"); err != nil {
 		return 0, err
 	}
 
-	rows = make([][]any, 0, len(r.Findings))
-	for i, f := range r.Findings {
+	err = s.insert(ctx, tx, "findings", findingCols, len(r.Findings), func(i int) ([]any, error) {
+		f := &r.Findings[i]
 		controls, err := jsonText(f.Controls, len(f.Controls) == 0)
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		details, err := jsonText(f.Details, len(f.Details) == 0)
 		if err != nil {
-			return 0, fmt.Errorf("finding %d (%s on %s): details: %w", i, f.PolicyID, f.Resource, err)
+			return nil, fmt.Errorf("finding %d (%s on %s): details: %w", i, f.PolicyID, f.Resource, err)
 		}
 		excepted, err := jsonText(f.Excepted, f.Excepted == nil)
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		var file string
 		var line int
@@ -159,51 +159,51 @@ func (s *Store) saveTx(ctx context.Context, tx *sql.Tx, r *engine.Result, o save
 			file, line = f.Source.File, f.Source.Line
 		}
 		rs := f.Resource
-		rows = append(rows, []any{id, i, f.Cluster, f.PolicyID, f.Title, f.Severity.String(), f.Scope, f.Enforcement,
-			rs.APIVersion, rs.Kind, rs.Namespace, rs.Name, f.Message, Fingerprint(f), controls, details, file, line, excepted})
-	}
-	if err := s.insert(ctx, tx, "findings", findingCols, rows); err != nil {
+		return []any{id, i, f.Cluster, f.PolicyID, f.Title, f.Severity.String(), f.Scope, f.Enforcement,
+			rs.APIVersion, rs.Kind, rs.Namespace, rs.Name, f.Message, Fingerprint(*f), controls, details, file, line, excepted}, nil
+	})
+	if err != nil {
 		return 0, err
 	}
 	if err := step("findings"); err != nil {
 		return 0, err
 	}
 
-	rows = make([][]any, 0, len(r.Scores))
-	for i, sc := range r.Scores {
-		rows = append(rows, []any{id, i, sc.Framework, sc.Cluster, sc.Passed, sc.Failed, sc.Manual, sc.NotApplicable, sc.Percent})
-	}
-	if err := s.insert(ctx, tx, "scores", scoreCols, rows); err != nil {
+	err = s.insert(ctx, tx, "scores", scoreCols, len(r.Scores), func(i int) ([]any, error) {
+		sc := &r.Scores[i]
+		return []any{id, i, sc.Framework, sc.Cluster, sc.Passed, sc.Failed, sc.Manual, sc.NotApplicable, sc.Percent}, nil
+	})
+	if err != nil {
 		return 0, err
 	}
 	if err := step("scores"); err != nil {
 		return 0, err
 	}
 
-	rows = make([][]any, 0, len(r.Controls))
-	for i, c := range r.Controls {
+	err = s.insert(ctx, tx, "controls", controlCols, len(r.Controls), func(i int) ([]any, error) {
+		c := &r.Controls[i]
 		pols, err := jsonText(c.Policies, len(c.Policies) == 0)
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
-		rows = append(rows, []any{id, i, c.Framework, c.Control, c.Title, c.Cluster, c.Status, pols, c.Passed, c.Failed})
-	}
-	if err := s.insert(ctx, tx, "controls", controlCols, rows); err != nil {
+		return []any{id, i, c.Framework, c.Control, c.Title, c.Cluster, c.Status, pols, c.Passed, c.Failed}, nil
+	})
+	if err != nil {
 		return 0, err
 	}
 	if err := step("controls"); err != nil {
 		return 0, err
 	}
 
-	rows = make([][]any, 0, len(r.Exceptions))
-	for i, e := range r.Exceptions {
+	err = s.insert(ctx, tx, "exceptions", exceptionCols, len(r.Exceptions), func(i int) ([]any, error) {
+		e := &r.Exceptions[i]
 		expired := 0
 		if e.Expired {
 			expired = 1
 		}
-		rows = append(rows, []any{id, i, e.Policy, e.Reason, e.Ticket, e.Approver, e.Expires, expired, e.Matched})
-	}
-	if err := s.insert(ctx, tx, "exceptions", exceptionCols, rows); err != nil {
+		return []any{id, i, e.Policy, e.Reason, e.Ticket, e.Approver, e.Expires, expired, e.Matched}, nil
+	})
+	if err != nil {
 		return 0, err
 	}
 	if err := step("exceptions"); err != nil {
@@ -227,21 +227,28 @@ var (
 // (32766) and PostgreSQL's (65535) limits.
 const maxParams = 4000
 
-// insert writes rows into table with multi-row INSERTs.
-func (s *Store) insert(ctx context.Context, tx *sql.Tx, table string, cols []string, rows [][]any) error {
+// insert writes n rows into table with multi-row INSERTs; row(i) gives the
+// values of row i. Rows are built one INSERT at a time, so an audit's
+// millions of findings are never all held as arguments at once.
+func (s *Store) insert(ctx context.Context, tx *sql.Tx, table string, cols []string, n int, row func(i int) ([]any, error)) error {
 	per := maxParams / len(cols)
 	one := "(" + placeholders(len(cols)) + ")"
-	for start := 0; start < len(rows); start += per {
-		end := min(start+per, len(rows))
+	args := make([]any, 0, min(n, per)*len(cols))
+	for start := 0; start < n; start += per {
+		end := min(start+per, n)
 		var q strings.Builder
 		q.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
-		args := make([]any, 0, (end-start)*len(cols))
+		args = args[:0]
 		for i := start; i < end; i++ {
 			if i > start {
 				q.WriteString(", ")
 			}
 			q.WriteString(one)
-			args = append(args, rows[i]...)
+			vals, err := row(i)
+			if err != nil {
+				return err
+			}
+			args = append(args, vals...)
 		}
 		if _, err := tx.ExecContext(ctx, s.dialect.rebind(q.String()), args...); err != nil {
 			return fmt.Errorf("inserting %s: %w", table, err)
