@@ -110,25 +110,20 @@ func (s *Store) summaries(ctx context.Context, where string, args []any, limit i
 		q += " LIMIT ?"
 		args = append(args, limit)
 	}
-	rows, err := s.db.QueryContext(ctx, s.dialect.rebind(q), args...)
-	if err != nil {
-		return nil, err
-	}
 	var sums []Summary
 	byID := map[int64]int{}
-	for rows.Next() {
+	err := s.each(ctx, q, args, func(rows *sql.Rows) error {
 		var sm Summary
 		var st, fin stamp
 		if err := rows.Scan(&sm.ID, &st, &fin, &sm.Source, &sm.EngineVersion, &sm.BundleDigest, &sm.BundleRevision); err != nil {
-			rows.Close()
-			return nil, err
+			return err
 		}
 		sm.Started, sm.Finished = st.t, fin.t
 		byID[sm.ID] = len(sums)
 		sums = append(sums, sm)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	if len(sums) == 0 {
