@@ -145,6 +145,17 @@ func (s *Server) RunOnce(ctx context.Context) error {
 		id, err = s.cfg.Store.SaveAudit(ctx, r)
 	}
 	s.duration.Set(time.Since(start).Seconds())
+	// Count before taking the lock: an audit holds millions of findings and
+	// healthz must not wait for them.
+	type labels struct{ policy, cluster, severity string }
+	open := map[labels]int{}
+	if err == nil {
+		for i := range r.Findings {
+			if f := &r.Findings[i]; f.Excepted == nil {
+				open[labels{f.PolicyID, f.Cluster, f.Severity.String()}]++
+			}
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err != nil {
@@ -157,10 +168,8 @@ func (s *Server) RunOnce(ctx context.Context) error {
 	s.success.Set(float64(time.Now().Unix()))
 	s.last.Success, s.last.AuditID, s.last.Succeeded, s.last.Error = time.Now().UTC(), id, true, ""
 	s.findings.Reset()
-	for _, f := range r.Findings {
-		if f.Excepted == nil {
-			s.findings.WithLabelValues(f.PolicyID, f.Cluster, f.Severity.String()).Inc()
-		}
+	for l, n := range open {
+		s.findings.WithLabelValues(l.policy, l.cluster, l.severity).Set(float64(n))
 	}
 	s.logf("audit %d stored in %s: %d findings", id, time.Since(start).Round(time.Millisecond), len(r.Findings))
 	return nil
