@@ -5,6 +5,7 @@
 package evidence
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"crypto/x509"
@@ -110,7 +111,7 @@ func Verify(manifestPath string, pub ed25519.PublicKey) (*Manifest, error) {
 	if err != nil {
 		return nil, fmt.Errorf("evidence: signature: %w", err)
 	}
-	sig, err := base64.StdEncoding.DecodeString(string(trimSpace(sigText)))
+	sig, err := base64.StdEncoding.DecodeString(string(bytes.TrimRight(sigText, "\r\n ")))
 	if err != nil {
 		return nil, fmt.Errorf("evidence: signature %s.sig is not base64: %w", manifestPath, err)
 	}
@@ -150,13 +151,6 @@ func hashFile(path string) (string, int64, error) {
 		return "", 0, err
 	}
 	return hex.EncodeToString(h.Sum(nil)), n, nil
-}
-
-func trimSpace(b []byte) []byte {
-	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r' || b[len(b)-1] == ' ') {
-		b = b[:len(b)-1]
-	}
-	return b
 }
 
 // KeyID names a public key: the first 16 hex digits of its SHA-256.
