@@ -53,7 +53,6 @@ type cluster struct {
 	summary map[string]any // fleet-scope summary; nil when unreachable
 	result  *engine.Result // the cluster's findings and counts, merged at the end
 	packed  packed         // the cluster's findings, packed once it is evaluated
-	offset  int            // where its findings go in the merged Result
 	errs    []engine.InputError
 	loadErr error
 }
@@ -188,20 +187,23 @@ func RunSources(ctx context.Context, eng *engine.Engine, srcs []Source, opts Opt
 // allocation of r.Findings with room for extra more, unpacking clusters on
 // workers goroutines. Each cluster's findings leave it.
 func unpackAll(codec *codec, clusters []*cluster, r *engine.Result, extra, workers int) error {
-	total := extra
+	n := 0
 	for _, c := range clusters {
-		total += c.packed.n + len(c.result.Findings)
+		n += c.packed.n + len(c.result.Findings)
 	}
-	all := make([]engine.Finding, total)
+	all := make([]engine.Finding, n, n+extra)
 	errs := make([]error, len(clusters))
-	jobs := make(chan int)
+	type job struct {
+		i   int
+		dst []engine.Finding // the cluster's part of all
+	}
+	jobs := make(chan job)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
 			in := newInterner()
-			for i := range jobs {
-				c := clusters[i]
-				dst := all[c.offset : c.offset+c.packed.n+len(c.result.Findings)]
+			for j := range jobs {
+				i, dst, c := j.i, j.dst, clusters[j.i]
 				if c.packed.n > 0 {
 					if err := codec.unpack(c.packed, dst, in); err != nil {
 						errs[i] = fmt.Errorf("cluster %s: %w", c.name, err)
@@ -215,13 +217,13 @@ func unpackAll(codec *codec, clusters []*cluster, r *engine.Result, extra, worke
 	}
 	offset := 0
 	for i, c := range clusters {
-		c.offset = offset
-		offset += c.packed.n + len(c.result.Findings)
-		jobs <- i
+		end := offset + c.packed.n + len(c.result.Findings)
+		jobs <- job{i, all[offset:end]}
+		offset = end
 	}
 	close(jobs)
 	wg.Wait()
-	r.Findings = all[:offset]
+	r.Findings = all
 	return errors.Join(errs...)
 }
 

@@ -7,8 +7,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -36,9 +38,6 @@ var webhookRE = regexp.MustCompile(WebhookPattern)
 
 // bootstrapLabel marks the RBAC objects the API server creates itself.
 const bootstrapLabel = "kubernetes.io/bootstrapping"
-
-// workloadKinds are the kinds whose pod spec snapshot.PodSpecOf finds.
-var workloadKinds = []string{"Pod", "PodTemplate", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob"}
 
 // clusterInput builds the cluster-scope policy input (policies/README.md,
 // "Cluster scope"): the cluster's identity and state, the raw snapshot, the
@@ -88,12 +87,8 @@ func config(opts Options) map[string]any {
 	if opts.Now != nil {
 		now = opts.Now
 	}
-	sys := opts.SystemNamespaces
-	if len(sys) == 0 {
-		sys = DefaultSystemNamespaces
-	}
 	return map[string]any{
-		"systemNamespaces": sys,
+		"systemNamespaces": systemNamespaces(opts),
 		"webhook":          map[string]any{"name": WebhookName, "pattern": WebhookPattern},
 		"productionEnvs":   ProductionEnvs,
 		"now":              now().UTC().Format(time.RFC3339),
@@ -112,7 +107,7 @@ func workloads(s *snapshot.Snapshot) []map[string]any {
 		}
 	}
 	out := []map[string]any{}
-	for _, kind := range workloadKinds {
+	for _, kind := range snapshot.WorkloadKinds {
 		for _, obj := range s.Objects[kind] {
 			ps, ok := snapshot.PodSpecOf(obj)
 			if !ok {
@@ -154,10 +149,18 @@ func fleetInput(cs []*cluster, opts Options) any {
 	return converted(map[string]any{"clusters": clusters, "config": config(opts)})
 }
 
+// systemNamespaces is Options.SystemNamespaces or its default.
+func systemNamespaces(opts Options) []string {
+	if len(opts.SystemNamespaces) == 0 {
+		return DefaultSystemNamespaces
+	}
+	return opts.SystemNamespaces
+}
+
 // systemSet is the audit's system namespaces as a set.
 func systemSet(opts Options) map[string]bool {
 	sys := map[string]bool{}
-	for _, ns := range config(opts)["systemNamespaces"].([]string) {
+	for _, ns := range systemNamespaces(opts) {
 		sys[ns] = true
 	}
 	return sys
@@ -229,8 +232,7 @@ func clusterRoles(objs []map[string]any) map[string]any {
 // rules, so that equivalent roles compare equal.
 func normalRules(v any) []map[string]any {
 	list, _ := v.([]any)
-	seen := map[string]bool{}
-	var out []map[string]any
+	byKey := map[string]map[string]any{}
 	for _, x := range list {
 		r, ok := x.(map[string]any)
 		if !ok {
@@ -240,13 +242,15 @@ func normalRules(v any) []map[string]any {
 		for _, f := range []string{"verbs", "apiGroups", "resources", "resourceNames", "nonResourceURLs"} {
 			n[f] = sortedSet(r[f])
 		}
-		key := digest(n)
-		if !seen[key] {
-			seen[key] = true
-			out = append(out, n)
-		}
+		byKey[digest(n)] = n
 	}
-	sort.Slice(out, func(i, j int) bool { return digest(out[i]) < digest(out[j]) })
+	if len(byKey) == 0 {
+		return nil
+	}
+	out := make([]map[string]any, 0, len(byKey))
+	for _, k := range slices.Sorted(maps.Keys(byKey)) {
+		out = append(out, byKey[k])
+	}
 	return out
 }
 

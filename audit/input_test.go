@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,7 +64,7 @@ func TestClusterInput(t *testing.T) {
 		{[]string{"views", "versions", "server", "minor"}, 36.0},
 	}
 	for _, tt := range tests {
-		t.Run(fmtPath(tt.path), func(t *testing.T) {
+		t.Run(strings.Join(tt.path, "."), func(t *testing.T) {
 			if got := get(in, tt.path...); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("got %#v, want %#v", got, tt.want)
 			}
@@ -176,17 +177,6 @@ func TestFleetInputUnknownParts(t *testing.T) {
 	if c["clusterRoleBindings"] == nil {
 		t.Error("clusterRoleBindings is null although ClusterRoleBindings were read")
 	}
-}
-
-func fmtPath(p []string) string {
-	out := ""
-	for i, k := range p {
-		if i > 0 {
-			out += "."
-		}
-		out += k
-	}
-	return out
 }
 
 // TestValueMatchesJSON checks that value gives what encoding/json followed

@@ -52,8 +52,9 @@ func Derive(objs []map[string]any, opts Options) *Views {
 	}
 }
 
-// workloadKinds are the kinds carrying a pod spec, in a stable order.
-var workloadKinds = []string{"Pod", "PodTemplate", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob"}
+// WorkloadKinds are the kinds carrying a pod spec (those PodSpecOf reads),
+// in a stable order.
+var WorkloadKinds = []string{"Pod", "PodTemplate", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob"}
 
 func meta(obj map[string]any) (ns, name string) {
 	md, _ := obj["metadata"].(map[string]any)

@@ -236,7 +236,7 @@ func cap50(lines []string) []string {
 // kind, and nothing Sanitize removes is present.
 func check(s *Snapshot) error {
 	var lines []string
-	for _, k := range sortedKinds(s.Objects) {
+	for _, k := range sortedKeys(s.Objects) {
 		for i, obj := range s.Objects[k] {
 			for _, p := range checkObject(k, obj) {
 				lines = append(lines, p.at(k, i))
@@ -442,7 +442,7 @@ func validateHeader(s *Snapshot, kinds []string) error {
 // validateAll validates s as Load would, one object at a time: the schema
 // first, then check.
 func validateAll(s *Snapshot) error {
-	kinds := sortedKinds(s.Objects)
+	kinds := sortedKeys(s.Objects)
 	if err := validateHeader(s, kinds); err != nil {
 		return err
 	}
@@ -468,15 +468,6 @@ func validateAll(s *Snapshot) error {
 		return checkError(leaks)
 	}
 	return nil
-}
-
-func sortedKinds(objects map[string][]map[string]any) []string {
-	kinds := make([]string, 0, len(objects))
-	for k := range objects {
-		kinds = append(kinds, k)
-	}
-	sort.Strings(kinds)
-	return kinds
 }
 
 // Marshal returns the canonical JSON encoding of s: compact, map keys sorted,
@@ -523,7 +514,7 @@ func encode(w io.Writer, s *Snapshot) error {
 		return err
 	}
 	var buf []byte
-	for i, k := range sortedKinds(s.Objects) {
+	for i, k := range sortedKeys(s.Objects) {
 		buf = buf[:0]
 		if i > 0 {
 			buf = append(buf, ',')
@@ -807,7 +798,7 @@ func (w *Writer) Len() int {
 // Kinds without objects are left out of the document. On error nothing is
 // written. The Writer cannot be used after Commit.
 func (w *Writer) Commit(s *Snapshot) error {
-	for _, k := range sortedKinds(s.Objects) {
+	for _, k := range sortedKeys(s.Objects) {
 		b := w.Batch(k)
 		for _, obj := range s.Objects[k] {
 			if err := b.Add(obj); err != nil {

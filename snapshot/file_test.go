@@ -769,7 +769,7 @@ func TestPlainValid(t *testing.T) {
 		{"config map with type", "ConfigMap", obj{"apiVersion": "v1", "kind": "ConfigMap", "metadata": md("name", "c"), "type": "x"}, false},
 		{"secret filed as config map", "ConfigMap", secret(nil), false},
 	}
-	for _, k := range sortedKinds(fix.Objects) {
+	for _, k := range sortedKeys(fix.Objects) {
 		for i, o := range fix.Objects[k] {
 			cases = append(cases, struct {
 				name string

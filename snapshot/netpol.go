@@ -79,7 +79,7 @@ func deriveNetwork(byKind map[string][]map[string]any) *Network {
 	}
 	pods := map[string][]*pod{}
 	var all []*pod
-	for _, kind := range workloadKinds {
+	for _, kind := range WorkloadKinds {
 		if kind == "PodTemplate" {
 			continue
 		}

@@ -3,6 +3,7 @@ package snapshot
 import (
 	"reflect"
 	"sort"
+	"strings"
 	"testing"
 )
 
@@ -307,7 +308,7 @@ func TestSensitivePermissions(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var got []string
 			for _, p := range sensitive(tt.grant) {
-				got = append(got, p.Name+":"+p.Resource+":"+join(p.Verbs))
+				got = append(got, p.Name+":"+p.Resource+":"+strings.Join(p.Verbs, ","))
 			}
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("sensitive = %q, want %q", got, tt.want)
@@ -325,17 +326,6 @@ func TestSensitivePermissions(t *testing.T) {
 			}
 		}
 	})
-}
-
-func join(l []string) string {
-	s := ""
-	for i, x := range l {
-		if i > 0 {
-			s += ","
-		}
-		s += x
-	}
-	return s
 }
 
 // TestHolderIndexFindsEveryBindingThatApplies checks the index against

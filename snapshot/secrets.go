@@ -69,7 +69,7 @@ type Secrets struct {
 func deriveSecrets(byKind map[string][]map[string]any, rbac *RBAC, missingKinds map[string]bool) *Secrets {
 	view := &Secrets{Complete: !missingKinds["Secret"], Secrets: []SecretView{}, References: []SecretRef{},
 		Unused: []Ref{}, Missing: []SecretRef{}, Exposed: []SecretRef{}}
-	for _, kind := range workloadKinds {
+	for _, kind := range WorkloadKinds {
 		for _, o := range byKind[kind] {
 			view.References = append(view.References, podRefs(o)...)
 		}
