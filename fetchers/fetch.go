@@ -114,16 +114,12 @@ func pool(ctx context.Context, targets []Target, opts Options, fn func(Target)) 
 	var wg sync.WaitGroup
 	for _, t := range targets {
 		wg.Go(func() {
+			// Once ctx is done, fn runs without a slot: it returns at once.
 			select {
 			case sem <- struct{}{}:
+				defer func() { <-sem }()
 			case <-ctx.Done():
 			}
-			defer func() {
-				select {
-				case <-sem:
-				default:
-				}
-			}()
 			fn(t)
 		})
 	}
@@ -439,13 +435,7 @@ func (c *collector) rawPage(ctx context.Context, gvr schema.GroupVersionResource
 	if gvr.Group == "" {
 		path = "/api/" + gvr.Version + "/" + gvr.Resource
 	}
-	req := c.core.Get().AbsPath(path).Param("limit", strconv.FormatInt(opts.Limit, 10)).SetHeader("Accept", "application/json")
-	if opts.Continue != "" {
-		req = req.Param("continue", opts.Continue)
-	}
-	if opts.ResourceVersion != "" {
-		req = req.Param("resourceVersion", opts.ResourceVersion)
-	}
+	req := withListOptions(c.core.Get().AbsPath(path), opts).SetHeader("Accept", "application/json")
 	body, err := req.Stream(ctx)
 	if err != nil {
 		return metav1.ListMeta{}, err
@@ -456,6 +446,18 @@ func (c *collector) rawPage(ctx context.Context, gvr schema.GroupVersionResource
 		return lm, fmt.Errorf("decoding a page of %s: %w", gvr.Resource, err)
 	}
 	return lm, nil
+}
+
+// withListOptions sets the paging parameters of opts on a list request.
+func withListOptions(req *rest.Request, opts metav1.ListOptions) *rest.Request {
+	req = req.Param("limit", strconv.FormatInt(opts.Limit, 10))
+	if opts.Continue != "" {
+		req = req.Param("continue", opts.Continue)
+	}
+	if opts.ResourceVersion != "" {
+		req = req.Param("resourceVersion", opts.ResourceVersion)
+	}
+	return req
 }
 
 // decodeList reads one JSON list from r, calling add with each item as soon
@@ -638,11 +640,7 @@ func describe(ctx context.Context, opts Options, err error) string {
 
 // version asks /version; it is the reachability probe.
 func (c *collector) version(ctx context.Context) (*snapshot.ServerVersion, error) {
-	var v struct {
-		GitVersion string `json:"gitVersion"`
-		Major      string `json:"major"`
-		Minor      string `json:"minor"`
-	}
+	var v snapshot.ServerVersion
 	err := c.retry(ctx, func(ctx context.Context) error {
 		raw, err := c.core.Get().AbsPath("/version").Do(ctx).Raw()
 		if err != nil {
@@ -656,5 +654,5 @@ func (c *collector) version(ctx context.Context) (*snapshot.ServerVersion, error
 	if err != nil {
 		return nil, fmt.Errorf("cluster %q at %s: %w", c.t.Cluster.Name, c.cfg.Host, err)
 	}
-	return &snapshot.ServerVersion{GitVersion: v.GitVersion, Major: v.Major, Minor: v.Minor}, nil
+	return &v, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -35,16 +34,9 @@ const TableAccept = "application/json;as=Table;v=v1;g=meta.k8s.io"
 // data or stringData in the response. A server that cannot print Tables
 // (406) is read through the metadata client instead, without the type.
 func (c *collector) secretsPage(ctx context.Context, opts metav1.ListOptions, add func(map[string]any) error) (metav1.ListMeta, error) {
-	req := c.core.Get().Resource("secrets").
+	req := withListOptions(c.core.Get().Resource("secrets"), opts).
 		Param("includeObject", string(metav1.IncludeMetadata)).
-		Param("limit", strconv.FormatInt(opts.Limit, 10)).
 		SetHeader("Accept", TableAccept)
-	if opts.Continue != "" {
-		req = req.Param("continue", opts.Continue)
-	}
-	if opts.ResourceVersion != "" {
-		req = req.Param("resourceVersion", opts.ResourceVersion)
-	}
 	raw, err := req.Do(ctx).Raw()
 	if err != nil && len(raw) > 0 {
 		// client-go cannot decode a Status answered to a Table request and
