@@ -64,15 +64,11 @@ func main() {
 	memprofile := flag.String("memprofile", "", "internal: heap profile of the child, written when it is done")
 	policy := flag.String("policy", "bin/policy", "policy binary whose `policy snapshot` peak memory is measured too (skipped when absent; make build)")
 	flag.Parse()
-	if *cpuprofile != "" {
-		pf, err := os.Create(*cpuprofile)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		pprof.StartCPUProfile(pf)
-		defer pprof.StopCPUProfile()
+	if err := proc.StartCPUProfile(*cpuprofile); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
+	defer pprof.StopCPUProfile()
 	if *child != "" {
 		if err := runChild(*child, *kubeconfig, *kctx, *out, *gogc); err != nil {
 			fmt.Fprintln(os.Stderr, "fetch child:", err)
@@ -113,14 +109,8 @@ func run(objects, runs int, hold bool, policy string) error {
 	}
 	defer f.Stop()
 	fmt.Fprintf(os.Stderr, "fleet up in %s\n", time.Since(t0).Round(time.Millisecond))
-	var wg sync.WaitGroup
-	errs := make([]error, len(f.Clusters))
 	t0 = time.Now()
-	for i, c := range f.Clusters {
-		wg.Go(func() { errs[i] = seedObjects(ctx, c, objects) })
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	if err := seed.Fleet(f.Clusters, func(c *testfleet.Cluster) error { return seedObjects(ctx, c, objects) }); err != nil {
 		return err
 	}
 	seedTime := time.Since(t0)

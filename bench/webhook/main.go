@@ -28,6 +28,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/fleetguard/fleetguard/bench/internal/proc"
 	"github.com/fleetguard/fleetguard/engine"
 	"github.com/fleetguard/fleetguard/policies"
 	"github.com/fleetguard/fleetguard/webhook"
@@ -47,15 +48,11 @@ func main() {
 	flag.BoolVar(&c.jsonOut, "json", false, "print the report as JSON")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "bench-webhook:", err)
-			os.Exit(2)
-		}
-		_ = pprof.StartCPUProfile(f)
-		defer pprof.StopCPUProfile()
+	if err := proc.StartCPUProfile(*cpuProfile); err != nil {
+		fmt.Fprintln(os.Stderr, "bench-webhook:", err)
+		os.Exit(2)
 	}
+	defer pprof.StopCPUProfile()
 	rep, err := run(context.Background(), c)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench-webhook:", err)

@@ -28,7 +28,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -88,13 +87,7 @@ func run(objects, runs int, policy, keep string) error {
 	defer f.Stop()
 	fmt.Fprintf(os.Stderr, "fleet up and seeded with testdata/fleet in %s\n", time.Since(t0).Round(time.Millisecond))
 	t0 = time.Now()
-	var wg sync.WaitGroup
-	errs := make([]error, len(f.Clusters))
-	for i, c := range f.Clusters {
-		wg.Go(func() { errs[i] = seedObjects(ctx, c, objects) })
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	if err := seed.Fleet(f.Clusters, func(c *testfleet.Cluster) error { return seedObjects(ctx, c, objects) }); err != nil {
 		return err
 	}
 	seedTime := time.Since(t0)

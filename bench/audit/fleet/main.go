@@ -26,6 +26,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/fleetguard/fleetguard/bench/internal/proc"
 )
 
 // memprofile is where the audit child writes its heap profile.
@@ -52,14 +54,8 @@ func main() {
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of this process (use with -gen or -child)")
 	flag.Parse()
 
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err != nil {
-			fail(err)
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			fail(err)
-		}
+	if err := proc.StartCPUProfile(*cpuprofile); err != nil {
+		fail(err)
 	}
 	p := genParams{Clusters: *clusters, Objects: *objects, Bad: *bad, Version: genVersion}
 	paths, err := ensureFleet(*dir, p)

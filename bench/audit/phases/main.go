@@ -43,16 +43,10 @@ func main() {
 		os.Exit(2)
 	}
 	debug.SetGCPercent(*gogc)
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err != nil {
-			fail(err)
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			fail(err)
-		}
-		defer pprof.StopCPUProfile()
+	if err := proc.StartCPUProfile(*cpuprofile); err != nil {
+		fail(err)
 	}
+	defer pprof.StopCPUProfile()
 	if err := run(flag.Args(), strings.Split(*formats, ","), !*noStore); err != nil {
 		pprof.StopCPUProfile()
 		fail(err)

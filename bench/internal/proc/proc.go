@@ -1,10 +1,11 @@
 // Package proc reads the figures the benchmarks record about a process: its
-// CPU time, its peak RSS and the machine's load average.
+// CPU time, its peak RSS and the machine's load average; and profiles it.
 package proc
 
 import (
 	"errors"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -46,4 +47,17 @@ func LoadAvg(n int) string {
 	}
 	f := strings.Fields(string(b))
 	return strings.Join(f[:min(n, len(f))], " ")
+}
+
+// StartCPUProfile profiles this process's CPU into the file at path until
+// pprof.StopCPUProfile; an empty path profiles nothing.
+func StartCPUProfile(path string) error {
+	if path == "" {
+		return nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	return pprof.StartCPUProfile(f)
 }

@@ -1,6 +1,9 @@
 package proc
 
 import (
+	"os"
+	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"testing"
 )
@@ -32,5 +35,22 @@ func TestCPU(t *testing.T) {
 	_ = x
 	if after := CPU(); after <= before {
 		t.Errorf("CPU() did not grow over a busy loop: %v then %v", before, after)
+	}
+}
+
+func TestStartCPUProfile(t *testing.T) {
+	if err := StartCPUProfile(""); err != nil {
+		t.Fatalf("StartCPUProfile(\"\") = %v, want nil", err)
+	}
+	path := filepath.Join(t.TempDir(), "cpu.prof")
+	if err := StartCPUProfile(path); err != nil {
+		t.Fatal(err)
+	}
+	pprof.StopCPUProfile()
+	if st, err := os.Stat(path); err != nil || st.Size() == 0 {
+		t.Errorf("profile %s: %v, want a non-empty file", path, err)
+	}
+	if err := StartCPUProfile(filepath.Join(t.TempDir(), "no", "such", "dir", "cpu.prof")); err == nil {
+		t.Error("StartCPUProfile into a missing directory succeeded")
 	}
 }

@@ -3,6 +3,7 @@ package seed
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -39,6 +40,18 @@ func Namespaces(ctx context.Context, cs kubernetes.Interface, c *testfleet.Clust
 		}
 	}
 	return nil
+}
+
+// Fleet calls fill for every cluster at once and returns their errors
+// joined.
+func Fleet(clusters []*testfleet.Cluster, fill func(*testfleet.Cluster) error) error {
+	errs := make([]error, len(clusters))
+	var wg sync.WaitGroup
+	for i, c := range clusters {
+		wg.Go(func() { errs[i] = fill(c) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // Parallel calls create for 0 to n-1 from the given number of workers, and
