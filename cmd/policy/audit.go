@@ -67,7 +67,7 @@ report; the other clusters are still audited).`,
 	fl.StringArrayVar(&f.include, "policy", nil, "evaluate only this policy id (repeatable)")
 	fl.StringArrayVar(&f.skip, "skip-policy", nil, "do not evaluate this policy id (repeatable)")
 	fl.StringVar(&f.sign, "sign", "", "sign the report files and the bundle and snapshot digests with this ed25519 private key (PEM); writes evidence.json and evidence.json.sig beside the reports")
-	fl.StringVar(&f.store, "store", "", "audit history: a SQLite file or a postgres:// URL (default: "+defaultStoreHelp()+")")
+	storeFlag(fl, &f.store)
 	fl.BoolVar(&f.noStore, "no-store", false, "do not record this audit in the history")
 	fl.BoolVar(&f.apply, "apply-reports", false, "write report objects into each audited cluster (needs the report CRDs and write access: deploy/crds/openreports.yaml)")
 	fl.StringVar(&f.reportAPI, "report-api", "openreports", "report objects for --apply-reports: openreports (openreports.io/v1alpha1) or policyreport (wgpolicyk8s.io/v1alpha2)")

@@ -82,7 +82,7 @@ read.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&where, "store", "", "audit history: a SQLite file or a postgres:// URL (default: "+defaultStoreHelp()+")")
+	storeFlag(f, &where)
 	f.StringVarP(&format, "output", "o", "table", "output format: table or json")
 	return cmd
 }

@@ -72,7 +72,7 @@ Exit codes: 0 ok; 2 usage error, or the store cannot be read.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&where, "store", "", "audit history: a SQLite file or a postgres:// URL (default: "+defaultStoreHelp()+")")
+	storeFlag(f, &where)
 	f.IntVar(&limit, "limit", 20, "show the newest N audits (0: all)")
 	f.StringVarP(&format, "output", "o", "table", "output format: table or json")
 	return cmd

@@ -98,16 +98,7 @@ func writeAtomic(path string, render func(io.Writer) error) error {
 		if err != nil {
 			return err
 		}
-		bw := bufio.NewWriterSize(f, 1<<16)
-		if err := render(bw); err != nil {
-			f.Close()
-			return err
-		}
-		if err := bw.Flush(); err != nil {
-			f.Close()
-			return err
-		}
-		return f.Close()
+		return renderClose(f, render)
 	}
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -118,22 +109,27 @@ func writeAtomic(path string, render func(io.Writer) error) error {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	bw := bufio.NewWriterSize(tmp, 1<<16)
-	if err := render(bw); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := bw.Flush(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
+	if err := renderClose(tmp, render); err != nil {
 		return err
 	}
 	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// renderClose writes render's output to f through a buffer, then closes f;
+// it returns the first error.
+func renderClose(f *os.File, render func(io.Writer) error) error {
+	bw := bufio.NewWriterSize(f, 1<<16)
+	err := render(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 func tableOnStdout(outs []output) bool {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -50,5 +51,26 @@ func TestWriteFileAtomicRegularFile(t *testing.T) {
 	entries, _ := os.ReadDir(filepath.Dir(p))
 	if string(b) != "two" || len(entries) != 1 {
 		t.Errorf("content %q, %d entries (temp files left?)", b, len(entries))
+	}
+}
+
+// A report that fails half-way leaves the previous one whole.
+func TestWriteAtomicRenderFailure(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "r.json")
+	if err := writeFileAtomic(p, []byte("old")); err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("boom")
+	err := writeAtomic(p, func(w io.Writer) error {
+		io.WriteString(w, "half")
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Errorf("writeAtomic() = %v, want %v", err, boom)
+	}
+	b, _ := os.ReadFile(p)
+	entries, _ := os.ReadDir(filepath.Dir(p))
+	if string(b) != "old" || len(entries) != 1 {
+		t.Errorf("content %q, %d entries, want the old report alone", b, len(entries))
 	}
 }

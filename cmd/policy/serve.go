@@ -103,7 +103,7 @@ stays in place and is never replaced by a failed run.`,
 	fl := cmd.Flags()
 	fl.StringVar(&listen, "listen", "127.0.0.1:8080", "HTTP listen address")
 	fl.StringVar(&schedule, "schedule", "", `cron schedule of audits, e.g. "0 */6 * * *" (five fields)`)
-	fl.StringVar(&dsn, "store", "", "audit history: a SQLite file or a postgres:// URL (default: "+defaultStoreHelp()+")")
+	storeFlag(fl, &dsn)
 	fl.StringVar(&bundle, "bundle", "", "policy bundle for scheduled audits (default: the embedded bundle)")
 	fl.StringVar(&bundleFile, "bundle-file", "", "an OPA bundle .tar.gz to serve at /bundle.tar.gz for webhooks")
 	fl.StringVar(&exceptions, "exceptions", "", "exceptions YAML file for scheduled audits")

@@ -4,11 +4,19 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/spf13/pflag"
+
 	"github.com/fleetguard/fleetguard/audit"
 	"github.com/fleetguard/fleetguard/engine"
 	"github.com/fleetguard/fleetguard/reports"
 	"github.com/fleetguard/fleetguard/store"
 )
+
+// storeFlag registers --store, the audit history, for the commands that
+// read or write it.
+func storeFlag(fl *pflag.FlagSet, dsn *string) {
+	fl.StringVar(dsn, "store", "", "audit history: a SQLite file or a postgres:// URL (default: "+defaultStoreHelp()+")")
+}
 
 func defaultStoreHelp() string {
 	if p, err := store.DefaultPath(); err == nil {
