@@ -274,11 +274,12 @@ func (e *Engine) evalObject(ctx context.Context, in *ObjectInput, inv *gatekeepe
 		return v, fmt.Errorf("preparing policies for kind %s: %w", res.Kind, err)
 	}
 	if len(q.policies) == 0 {
-		return v, e.evalConstraints(ctx, in, inv, nil, &v) // Gatekeeper hook
+		return v, e.evalConstraints(ctx, in, inv, nil, in.nsValue, &v) // Gatekeeper hook
 	}
-	// With constraints in the bundle, convert the object once for both
-	// (gatekeeper.Value reports when its form differs from ours).
+	// With constraints in the bundle, convert the object and its Namespace
+	// once for both (gatekeeper.Value reports when its form differs from ours).
 	var obj, gkObj ast.Value
+	ns := in.nsValue
 	if e.hasConstraints() {
 		gkv, plain, err := gatekeeper.Value(in.Object)
 		if err != nil {
@@ -287,8 +288,13 @@ func (e *Engine) evalObject(ctx context.Context, in *ObjectInput, inv *gatekeepe
 		if gkObj = gkv; plain {
 			obj = gkv
 		}
+		if ns == nil && in.Namespace != nil {
+			if nsv, plain, err := gatekeeper.Value(in.Namespace); err == nil && plain {
+				ns = nsv
+			}
+		}
 	}
-	value, err := in.value(obj)
+	value, err := in.value(obj, ns)
 	if err != nil {
 		return v, fmt.Errorf("%s: %w", res, err)
 	}
@@ -307,7 +313,7 @@ func (e *Engine) evalObject(ctx context.Context, in *ObjectInput, inv *gatekeepe
 			v.Findings = append(v.Findings, f)
 		}
 	})
-	if err := e.evalConstraints(ctx, in, inv, gkObj, &v); err != nil { // Gatekeeper hook
+	if err := e.evalConstraints(ctx, in, inv, gkObj, ns, &v); err != nil { // Gatekeeper hook
 		return v, err
 	}
 	sort.SliceStable(v.Findings, func(i, j int) bool {
@@ -475,7 +481,7 @@ func (r *Result) count(failed, passed []string, res Resource, src *Source, clust
 		s := r.Stats[id]
 		s.Evaluated++
 		r.Stats[id] = s
-		r.countPass(cluster, id)
+		r.countPasses(cluster, id, 1)
 		if !r.OmitPasses {
 			r.Passes = append(r.Passes, Pass{PolicyID: id, Resource: res, Source: src, Cluster: cluster})
 		}

@@ -252,7 +252,10 @@ func TestInputs(t *testing.T) {
 			t.Errorf("input %d lost the template: %+v", i, in)
 		}
 	}
-	if ins[0] == ins[1] || &ins[0].Cluster == &ins[1].Cluster {
+	if ins[0] == ins[1] {
 		t.Error("inputs share storage")
+	}
+	if ins[0].nsValue == nil || ins[0].clusterValue == nil {
+		t.Error("the Namespace and the cluster were not converted once for all inputs")
 	}
 }

@@ -15,8 +15,6 @@ import (
 	"github.com/fleetguard/fleetguard/gatekeeper"
 )
 
-var unstructuredNestedString = unstructured.NestedString
-
 // GatekeeperDir is the bundle directory that holds Gatekeeper
 // ConstraintTemplates and Constraints (see docs/gatekeeper.md). Every
 // .yaml, .yml and .json file below it is read; documents of other kinds
@@ -34,6 +32,7 @@ type constraintSet struct {
 	constraints []*gatekeeper.Constraint
 	policies    []Policy // parallel to constraints
 	warnings    []InputError
+	byPtr       map[*gatekeeper.Constraint]*Policy // set by filter, for evalConstraints
 }
 
 // loadConstraints compiles the templates and constraints under
@@ -91,7 +90,7 @@ func loadConstraints(ctx context.Context, b *Bundle) (*constraintSet, error) {
 		}
 		switch {
 		case errors.Is(err, gatekeeper.ErrUnsupported):
-			kind, _, _ := unstructuredNestedString(d.Obj.Object, "spec", "crd", "spec", "names", "kind")
+			kind, _, _ := unstructured.NestedString(d.Obj.Object, "spec", "crd", "spec", "names", "kind")
 			unsupported[kind] = err.Error()
 			cs.warnings = append(cs.warnings, InputError{File: d.File, Line: d.Line, Message: err.Error() + "; its constraints are skipped", Warning: true})
 		case err != nil:
@@ -177,13 +176,18 @@ func (cs *constraintSet) filter(include, skip map[string]bool) *constraintSet {
 		out.constraints = append(out.constraints, cs.constraints[i])
 		out.policies = append(out.policies, p)
 	}
+	out.byPtr = make(map[*gatekeeper.Constraint]*Policy, len(out.constraints))
+	for i, c := range out.constraints {
+		out.byPtr[c] = &out.policies[i]
+	}
 	return out
 }
 
 // evalConstraints reviews one object against every constraint and appends
 // findings and passes to v. A constraint that matches and finds nothing is
-// a pass, as for our own policies.
-func (e *Engine) evalConstraints(ctx context.Context, in *ObjectInput, inv *gatekeeper.Inventory, obj ast.Value, v *ObjectVerdict) error {
+// a pass, as for our own policies. obj and ns, when not nil, are the object
+// and its Namespace already converted by gatekeeper.Value.
+func (e *Engine) evalConstraints(ctx context.Context, in *ObjectInput, inv *gatekeeper.Inventory, obj, ns ast.Value, v *ObjectVerdict) error {
 	if !e.hasConstraints() {
 		return nil
 	}
@@ -197,7 +201,7 @@ func (e *Engine) evalConstraints(ctx context.Context, in *ObjectInput, inv *gate
 	}
 	r := &gatekeeper.Review{
 		Object: in.Object, OldObject: in.OldObject, Operation: in.Operation, UserInfo: in.UserInfo,
-		Namespace: in.Namespace, Point: point, Inventory: inv, ObjectValue: obj,
+		Namespace: in.Namespace, Point: point, Inventory: inv, ObjectValue: obj, NamespaceValue: ns,
 	}
 	if in.Operation == "DELETE" && in.OldObject == nil {
 		r.OldObject = in.Object // the webhook may hand the deleted object as Object
@@ -207,7 +211,7 @@ func (e *Engine) evalConstraints(ctx context.Context, in *ObjectInput, inv *gate
 		return fmt.Errorf("evaluating constraints on %s: %w", v.Resource, err)
 	}
 	for _, out := range outs {
-		p := cs.policyOf(out.Constraint)
+		p := cs.byPtr[out.Constraint] // Review returns only constraints of cs.constraints
 		if len(out.Violations) == 0 {
 			v.Passed = append(v.Passed, p.ID)
 			continue
@@ -230,15 +234,6 @@ func (cs *constraintSet) usesInventory() bool {
 		}
 	}
 	return false
-}
-
-func (cs *constraintSet) policyOf(c *gatekeeper.Constraint) *Policy {
-	for i := range cs.constraints {
-		if cs.constraints[i] == c {
-			return &cs.policies[i]
-		}
-	}
-	return &Policy{ID: c.ID(), Title: c.Template.Title, Severity: DefaultConstraintSeverity, Scope: "object"}
 }
 
 // hasConstraints reports whether the engine evaluates any constraint.

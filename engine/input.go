@@ -36,7 +36,9 @@ type ObjectInput struct {
 	Inventory *gatekeeper.Inventory
 
 	// The Namespace and the cluster document as OPA values, converted once
-	// by Inputs for every object that shares them.
+	// by Inputs for every object that shares them. nsValue is in the form
+	// both our policies and Gatekeeper templates see (gatekeeper.Value's
+	// plain form), so constraints share it too.
 	nsValue, clusterValue ast.Value
 }
 
@@ -58,9 +60,9 @@ func (in *ObjectInput) resource() Resource {
 
 // value builds the policy input (see policies/README.md) as an OPA value.
 // The object is converted once (obj, when not nil, is that conversion
-// already made); the derived pod spec and containers share its converted
-// subtrees instead of converting them again.
-func (in *ObjectInput) value(obj ast.Value) (ast.Value, error) {
+// already made, and ns the Namespace's); the derived pod spec and
+// containers share its converted subtrees instead of converting them again.
+func (in *ObjectInput) value(obj, ns ast.Value) (ast.Value, error) {
 	if obj == nil {
 		var err error
 		if obj, err = ast.InterfaceToValue(in.Object); err != nil {
@@ -79,7 +81,7 @@ func (in *ObjectInput) value(obj ast.Value) (ast.Value, error) {
 		key  string
 		doc  map[string]any
 		done ast.Value // the conversion Inputs made, if any
-	}{{"cluster", cluster, in.clusterValue}, {"oldObject", in.OldObject, nil}, {"userInfo", in.UserInfo, nil}, {"namespace", in.Namespace, in.nsValue}} {
+	}{{"cluster", cluster, in.clusterValue}, {"oldObject", in.OldObject, nil}, {"userInfo", in.UserInfo, nil}, {"namespace", in.Namespace, ns}} {
 		val := f.done
 		if val == nil {
 			if f.doc == nil {
@@ -174,7 +176,9 @@ func Inputs(objs []map[string]any, tmpl ObjectInput) []*ObjectInput {
 	// objects, not once per object.
 	nsValues := make(map[string]ast.Value, len(namespaces))
 	for name, ns := range namespaces {
-		if v, err := ast.InterfaceToValue(ns); err == nil {
+		// A Namespace whose forms differ (see gatekeeper.Value) is left to
+		// be converted per object.
+		if v, plain, err := gatekeeper.Value(ns); err == nil && plain {
 			nsValues[name] = v
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strconv"
 	"time"
 )
@@ -296,8 +295,8 @@ type Result struct {
 	Provenance Provenance        `json:"provenance" yaml:"provenance"`
 }
 
-// countPass records one pass of policy id in cluster.
-func (r *Result) countPass(cluster, id string) {
+// countPasses records n passes of policy id in cluster.
+func (r *Result) countPasses(cluster, id string, n int) {
 	if r.PassCounts == nil {
 		r.PassCounts = map[string]map[string]int{}
 	}
@@ -306,7 +305,7 @@ func (r *Result) countPass(cluster, id string) {
 		m = map[string]int{}
 		r.PassCounts[cluster] = m
 	}
-	m[id]++
+	m[id] += n
 }
 
 // Merge adds another Result of the same engine to r: its findings, passes,
@@ -314,21 +313,12 @@ func (r *Result) countPass(cluster, id string) {
 // cluster is done, holds only what the cluster found, not every object's
 // verdict, and grows r's findings once rather than by repeated appends.
 func (r *Result) Merge(o *Result) {
-	if len(o.Findings) > 0 {
-		r.Findings = slices.Grow(r.Findings, len(o.Findings))
-		r.Findings = append(r.Findings, o.Findings...)
-	}
+	r.Findings = append(r.Findings, o.Findings...)
 	r.Passes = append(r.Passes, o.Passes...)
 	r.Errors = append(r.Errors, o.Errors...)
 	for cluster, counts := range o.PassCounts {
 		for id, n := range counts {
-			if r.PassCounts == nil {
-				r.PassCounts = map[string]map[string]int{}
-			}
-			if r.PassCounts[cluster] == nil {
-				r.PassCounts[cluster] = map[string]int{}
-			}
-			r.PassCounts[cluster][id] += n
+			r.countPasses(cluster, id, n)
 		}
 	}
 	if r.Stats == nil {

@@ -32,11 +32,7 @@ func NewInventory(objs []map[string]any) (*Inventory, error) {
 	namespaced := map[string]any{}
 	inv := &Inventory{namespaces: map[string]*corev1.Namespace{}}
 	for i, o := range objs {
-		apiVersion, _ := o["apiVersion"].(string)
-		kind, _ := o["kind"].(string)
-		md, _ := o["metadata"].(map[string]any)
-		name, _ := md["name"].(string)
-		ns, _ := md["namespace"].(string)
+		apiVersion, kind, ns, name := identity(o)
 		if apiVersion == "" || kind == "" || name == "" {
 			return nil, fmt.Errorf("inventory object %d (%s %q): apiVersion, kind and metadata.name are required", i+1, kind, name)
 		}
@@ -46,12 +42,12 @@ func NewInventory(objs []map[string]any) (*Inventory, error) {
 		}
 		child(child(root, apiVersion), kind)[name] = o
 		inv.size++
-		if kind == "Namespace" && apiVersion == "v1" {
-			var n corev1.Namespace
-			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o, &n); err != nil {
-				return nil, fmt.Errorf("inventory Namespace %q: %w", name, err)
-			}
-			inv.namespaces[name] = &n
+		n, err := namespaceObject(apiVersion, kind, name, o)
+		if err != nil {
+			return nil, err
+		}
+		if n != nil {
+			inv.namespaces[name] = n
 		}
 	}
 	tree := map[string]any{}
@@ -75,15 +71,34 @@ func NewInventory(objs []map[string]any) (*Inventory, error) {
 func Collect(objs []map[string]any) (*Inventory, error) {
 	keep := make([]map[string]any, 0, len(objs))
 	for _, o := range objs {
-		md, _ := o["metadata"].(map[string]any)
-		name, _ := md["name"].(string)
-		kind, _ := o["kind"].(string)
-		apiVersion, _ := o["apiVersion"].(string)
-		if name != "" && kind != "" && apiVersion != "" {
+		if apiVersion, kind, _, name := identity(o); name != "" && kind != "" && apiVersion != "" {
 			keep = append(keep, o)
 		}
 	}
 	return NewInventory(keep)
+}
+
+// identity reads where an object sits in the inventory.
+func identity(o map[string]any) (apiVersion, kind, ns, name string) {
+	apiVersion, _ = o["apiVersion"].(string)
+	kind, _ = o["kind"].(string)
+	md, _ := o["metadata"].(map[string]any)
+	name, _ = md["name"].(string)
+	ns, _ = md["namespace"].(string)
+	return apiVersion, kind, ns, name
+}
+
+// namespaceObject converts a v1 Namespace for namespaceSelector matching;
+// it is nil for objects of other kinds.
+func namespaceObject(apiVersion, kind, name string, o map[string]any) (*corev1.Namespace, error) {
+	if kind != "Namespace" || apiVersion != "v1" {
+		return nil, nil
+	}
+	var n corev1.Namespace
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o, &n); err != nil {
+		return nil, fmt.Errorf("inventory Namespace %q: %w", name, err)
+	}
+	return &n, nil
 }
 
 // Entry is one object prepared for inventory snapshots: converted to an
@@ -100,11 +115,7 @@ type Entry struct {
 // metadata.name is an error naming it.
 func NewEntry(o map[string]any) (*Entry, error) {
 	e := &Entry{}
-	e.apiVersion, _ = o["apiVersion"].(string)
-	e.kind, _ = o["kind"].(string)
-	md, _ := o["metadata"].(map[string]any)
-	e.name, _ = md["name"].(string)
-	e.ns, _ = md["namespace"].(string)
+	e.apiVersion, e.kind, e.ns, e.name = identity(o)
 	if e.apiVersion == "" || e.kind == "" || e.name == "" {
 		return nil, fmt.Errorf("inventory object %s %q: apiVersion, kind and metadata.name are required", e.kind, e.name)
 	}
@@ -113,12 +124,8 @@ func NewEntry(o map[string]any) (*Entry, error) {
 		return nil, fmt.Errorf("inventory %s %q: %w", e.kind, e.name, err)
 	}
 	e.val = v
-	if e.kind == "Namespace" && e.apiVersion == "v1" {
-		var n corev1.Namespace
-		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o, &n); err != nil {
-			return nil, fmt.Errorf("inventory Namespace %q: %w", e.name, err)
-		}
-		e.namespace = &n
+	if e.namespace, err = namespaceObject(e.apiVersion, e.kind, e.name, o); err != nil {
+		return nil, err
 	}
 	return e, nil
 }

@@ -145,6 +145,9 @@ func TestReviewInput(t *testing.T) {
 			[]string{`P replicas=2e+06 team=none op=""`}},
 		{"a given ObjectValue is used", Review{Object: obj(int64(3), false), ObjectValue: mustValue(t, obj(int64(4), false)), Point: PointScan},
 			[]string{`P replicas=4 team=none op=""`}},
+		{"a given NamespaceValue is used", Review{Object: obj(int64(3), false), Namespace: ns, Point: PointAudit,
+			NamespaceValue: mustValue(t, map[string]any{"metadata": map[string]any{"name": "blue", "labels": map[string]any{"team": "given"}}})},
+			[]string{`P replicas=3 team=given op=""`}},
 		{"duplicate results collapse", Review{Object: obj(int64(1), true), Point: PointScan},
 			[]string{`P replicas=1 team=none op=""`, "dup"}},
 	}

@@ -457,9 +457,9 @@ type Review struct {
 	// gives it there; gator gives null). When nil it is looked up in the
 	// inventory for matching.
 	Namespace map[string]any
-	// ObjectValue, when set, is Object already converted by Value; it saves
-	// converting the object again.
-	ObjectValue ast.Value
+	// ObjectValue and NamespaceValue, when set, are Object and Namespace
+	// already converted by Value; they save converting them again.
+	ObjectValue, NamespaceValue ast.Value
 	// Point is the enforcement point; empty means PointScan.
 	Point string
 	// Inventory is data.inventory for this review; nil means empty.
@@ -557,7 +557,8 @@ func (s *Set) Review(ctx context.Context, r *Review, cs []*Constraint) ([]Outcom
 // value builds input.review as Gatekeeper's driver gives it to templates:
 // the AdmissionRequest as JSON (see Value), with namespaceObject, which
 // Gatekeeper's audit and webhook fill with the object's Namespace and gator
-// leaves null. The object's value is r.ObjectValue when the caller has it.
+// leaves null. The object's and the Namespace's values are r.ObjectValue
+// and r.NamespaceValue when the caller has them.
 func (r *Review) value(req map[string]any, point string) (*ast.Term, error) {
 	o := ast.NewObject()
 	for k, x := range req {
@@ -572,9 +573,12 @@ func (r *Review) value(req map[string]any, point string) (*ast.Term, error) {
 	}
 	nsObj := ast.NullTerm()
 	if r.Namespace != nil && (point == PointAudit || point == PointWebhook) {
-		v, _, err := Value(r.Namespace)
-		if err != nil {
-			return nil, fmt.Errorf("converting the namespace object: %w", err)
+		v := r.NamespaceValue
+		if v == nil {
+			var err error
+			if v, _, err = Value(r.Namespace); err != nil {
+				return nil, fmt.Errorf("converting the namespace object: %w", err)
+			}
 		}
 		nsObj = ast.NewTerm(v)
 	}
