@@ -41,6 +41,7 @@ type Engine struct {
 	byKind  map[string]*policyQuery // "group/Kind" -> its object policies
 	byScope map[string]*policyQuery // cluster or fleet -> its policies
 	timeNow func() time.Time
+	memo    *memo // nil with WithoutMemo
 }
 
 type config struct {
@@ -49,6 +50,7 @@ type config struct {
 	load      LoadOptions
 	include   map[string]bool
 	skip      map[string]bool
+	noMemo    bool
 }
 
 // Option configures New.
@@ -63,6 +65,12 @@ func WithBundle(b *Bundle) Option { return func(c *config) { c.bundle = b } }
 
 // WithLoadOptions sets how the bundle source is loaded (signature check, HTTP client).
 func WithLoadOptions(o LoadOptions) Option { return func(c *config) { c.load = o } }
+
+// WithoutMemo makes the engine evaluate every object afresh instead of
+// reusing the verdicts of policies that read only what another object
+// already showed them (see memo.go). Verdicts are the same either way; the
+// option exists to compare the two.
+func WithoutMemo() Option { return func(c *config) { c.noMemo = true } }
 
 // WithPolicies keeps only the policies with these ids. Empty keeps all.
 func WithPolicies(ids ...string) Option {
@@ -131,10 +139,18 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 		byScope:  map[string]*policyQuery{},
 		timeNow:  time.Now,
 	}
+	if !cfg.noMemo {
+		e.memo = &memo{}
+	}
 	e.constraints = gk.filter(cfg.include, cfg.skip)
 	for _, p := range all {
 		if (len(cfg.include) > 0 && !cfg.include[p.ID]) || cfg.skip[p.ID] {
 			continue
+		}
+		if p.Scope == ScopeObject {
+			if rs, ok := policyReads(c, &p); ok && memoisable(rs) {
+				p.reads = rs
+			}
 		}
 		e.policies = append(e.policies, p)
 	}
@@ -182,14 +198,20 @@ func (e *Engine) Provenance() Provenance {
 type policyQuery struct {
 	policies []int // indexes into Engine.policies, in binding order
 	query    rego.PreparedEvalQuery
-	ready    chan struct{} // closed once policies, query and err are set
-	err      error
+	// memo, for an object kind, holds the policies whose verdicts are
+	// memoised, and reads what they can read of the input (memo.go).
+	memo  *policyQuery
+	reads *readSet
+	key   string
+	ready chan struct{} // closed once policies, query and err are set
+	err   error
 }
 
 // prepared returns the query cached under key, preparing it on first use
-// from the policies for which applies is true. Concurrent callers of a new
-// key wait for the first one to prepare it.
-func (e *Engine) prepared(ctx context.Context, cache map[string]*policyQuery, key string, applies func(*regoPolicy) bool) (*policyQuery, error) {
+// from the policies for which applies is true. With split, the policies
+// whose verdicts can be memoised (memo.go) go into q.memo instead.
+// Concurrent callers of a new key wait for the first one to prepare it.
+func (e *Engine) prepared(ctx context.Context, cache map[string]*policyQuery, key string, split bool, applies func(*regoPolicy) bool) (*policyQuery, error) {
 	e.mu.Lock()
 	q, ok := cache[key]
 	if !ok {
@@ -202,27 +224,50 @@ func (e *Engine) prepared(ctx context.Context, cache map[string]*policyQuery, ke
 		return q, q.err
 	}
 	defer close(q.ready)
-	var terms []string
+	var memoised []int
 	for i := range e.policies {
-		if p := &e.policies[i]; applies(p) {
-			terms = append(terms, fmt.Sprintf("%s = %s.%s", bindingName(len(q.policies)), p.pkg, violationRule))
+		p := &e.policies[i]
+		switch {
+		case !applies(p):
+		case split && e.memo != nil && p.reads != nil:
+			memoised = append(memoised, i)
+		default:
 			q.policies = append(q.policies, i)
 		}
 	}
-	if len(terms) == 0 {
-		return q, nil
+	if q.query, q.err = e.prepare(ctx, q.policies); q.err != nil || len(memoised) == 0 {
+		return q, q.err
 	}
-	q.query, q.err = rego.New(
+	m := &policyQuery{policies: memoised, reads: &readSet{}, key: key}
+	for _, i := range memoised {
+		m.reads.merge(e.policies[i].reads)
+	}
+	m.reads.finish()
+	m.query, q.err = e.prepare(ctx, memoised)
+	q.memo = m
+	return q, q.err
+}
+
+// prepare compiles one query that binds every policy's violations to x0,
+// x1, ... in the order of policies (indexes into e.policies).
+func (e *Engine) prepare(ctx context.Context, policies []int) (rego.PreparedEvalQuery, error) {
+	if len(policies) == 0 {
+		return rego.PreparedEvalQuery{}, nil
+	}
+	terms := make([]string, len(policies))
+	for j, i := range policies {
+		terms[j] = fmt.Sprintf("%s = %s.%s", bindingName(j), e.policies[i].pkg, violationRule)
+	}
+	return rego.New(
 		rego.Query(strings.Join(terms, "; ")),
 		rego.Compiler(e.compiler),
 		rego.Store(e.store),
 	).PrepareForEval(ctx)
-	return q, q.err
 }
 
 // queryFor returns the query of every object policy that applies to kind.
 func (e *Engine) queryFor(ctx context.Context, group, kind string) (*policyQuery, error) {
-	return e.prepared(ctx, e.byKind, group+"/"+kind, func(p *regoPolicy) bool {
+	return e.prepared(ctx, e.byKind, group+"/"+kind, true, func(p *regoPolicy) bool {
 		return p.Scope == ScopeObject && appliesTo(p.Kinds, group, kind)
 	})
 }
@@ -273,7 +318,7 @@ func (e *Engine) evalObject(ctx context.Context, in *ObjectInput, inv *gatekeepe
 	if err != nil {
 		return v, fmt.Errorf("preparing policies for kind %s: %w", res.Kind, err)
 	}
-	if len(q.policies) == 0 {
+	if len(q.policies) == 0 && q.memo == nil {
 		return v, e.evalConstraints(ctx, in, inv, nil, in.nsValue, &v) // Gatekeeper hook
 	}
 	// With constraints in the bundle, convert the object and its Namespace
@@ -298,21 +343,37 @@ func (e *Engine) evalObject(ctx context.Context, in *ObjectInput, inv *gatekeepe
 	if err != nil {
 		return v, fmt.Errorf("%s: %w", res, err)
 	}
-	r, err := evalOnce(ctx, q.query, value)
-	if err != nil {
-		return v, fmt.Errorf("evaluating %s: %w", res, err)
-	}
-	e.eachPolicy(r, q.policies, func(p *regoPolicy, vs []any) {
-		if len(vs) == 0 {
-			v.Passed = append(v.Passed, p.ID)
-			return
+	if q.memo != nil {
+		mv, err := e.memoised(ctx, q.memo, value)
+		if err != nil {
+			return v, fmt.Errorf("evaluating %s: %w", res, err)
 		}
-		for _, raw := range vs {
-			f := p.finding(raw, ScopeObject)
+		for _, f := range mv.findings {
 			f.Resource, f.Cluster, f.Source = res, in.Cluster.Name, in.Source
 			v.Findings = append(v.Findings, f)
 		}
-	})
+		v.Passed = append(v.Passed, mv.passed...)
+	}
+	if len(q.policies) > 0 {
+		r, err := evalOnce(ctx, q.query, value)
+		if err != nil {
+			return v, fmt.Errorf("evaluating %s: %w", res, err)
+		}
+		e.eachPolicy(r, q.policies, func(p *regoPolicy, vs []any) {
+			if len(vs) == 0 {
+				v.Passed = append(v.Passed, p.ID)
+				return
+			}
+			for _, raw := range vs {
+				f := p.finding(raw, ScopeObject)
+				f.Resource, f.Cluster, f.Source = res, in.Cluster.Name, in.Source
+				v.Findings = append(v.Findings, f)
+			}
+		})
+		if q.memo != nil {
+			slices.Sort(v.Passed) // in id order, as from one query
+		}
+	}
 	if err := e.evalConstraints(ctx, in, inv, gkObj, ns, &v); err != nil { // Gatekeeper hook
 		return v, err
 	}
@@ -324,6 +385,31 @@ func (e *Engine) evalObject(ctx context.Context, in *ObjectInput, inv *gatekeepe
 		return a.Message < b.Message
 	})
 	return v, nil
+}
+
+// memoised returns the verdict of m's policies on input: the memoised one
+// when an input with the same projection was evaluated before.
+func (e *Engine) memoised(ctx context.Context, m *policyQuery, input ast.Value) (*memoVerdict, error) {
+	k := memoKey(m.key, input, m.reads)
+	if mv := e.memo.get(k); mv != nil {
+		return mv, nil
+	}
+	r, err := evalOnce(ctx, m.query, input)
+	if err != nil {
+		return nil, err
+	}
+	mv := &memoVerdict{}
+	e.eachPolicy(r, m.policies, func(p *regoPolicy, vs []any) {
+		if len(vs) == 0 {
+			mv.passed = append(mv.passed, p.ID)
+			return
+		}
+		for _, raw := range vs {
+			mv.findings = append(mv.findings, p.finding(raw, ScopeObject))
+		}
+	})
+	e.memo.put(k, mv)
+	return mv, nil
 }
 
 // evalOnce evaluates a combined policy query, which has exactly one result

@@ -17,7 +17,7 @@ const (
 
 // scopeQuery returns the query of every policy of scope.
 func (e *Engine) scopeQuery(ctx context.Context, scope string) (*policyQuery, error) {
-	return e.prepared(ctx, e.byScope, scope, func(p *regoPolicy) bool { return p.Scope == scope })
+	return e.prepared(ctx, e.byScope, scope, false, func(p *regoPolicy) bool { return p.Scope == scope })
 }
 
 // ScopeVerdict is what the cluster or fleet policies concluded.
