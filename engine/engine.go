@@ -343,8 +343,19 @@ func (e *Engine) evalObject(ctx context.Context, in *ObjectInput, inv *gatekeepe
 	if err != nil {
 		return v, fmt.Errorf("%s: %w", res, err)
 	}
-	if q.memo != nil {
-		mv, err := e.memoised(ctx, q.memo, value)
+	for _, part := range [...]struct {
+		q    *policyQuery
+		memo bool
+	}{{q.memo, true}, {q, false}} {
+		if part.q == nil || len(part.q.policies) == 0 {
+			continue
+		}
+		var mv *memoVerdict
+		if part.memo {
+			mv, err = e.memoised(ctx, part.q, value)
+		} else {
+			mv, err = e.verdict(ctx, part.q, value)
+		}
 		if err != nil {
 			return v, fmt.Errorf("evaluating %s: %w", res, err)
 		}
@@ -354,25 +365,8 @@ func (e *Engine) evalObject(ctx context.Context, in *ObjectInput, inv *gatekeepe
 		}
 		v.Passed = append(v.Passed, mv.passed...)
 	}
-	if len(q.policies) > 0 {
-		r, err := evalOnce(ctx, q.query, value)
-		if err != nil {
-			return v, fmt.Errorf("evaluating %s: %w", res, err)
-		}
-		e.eachPolicy(r, q.policies, func(p *regoPolicy, vs []any) {
-			if len(vs) == 0 {
-				v.Passed = append(v.Passed, p.ID)
-				return
-			}
-			for _, raw := range vs {
-				f := p.finding(raw, ScopeObject)
-				f.Resource, f.Cluster, f.Source = res, in.Cluster.Name, in.Source
-				v.Findings = append(v.Findings, f)
-			}
-		})
-		if q.memo != nil {
-			slices.Sort(v.Passed) // in id order, as from one query
-		}
+	if q.memo != nil && len(q.policies) > 0 {
+		slices.Sort(v.Passed) // in id order, as from one query
 	}
 	if err := e.evalConstraints(ctx, in, inv, gkObj, ns, &v); err != nil { // Gatekeeper hook
 		return v, err
@@ -394,12 +388,22 @@ func (e *Engine) memoised(ctx context.Context, m *policyQuery, input ast.Value) 
 	if mv := e.memo.get(k); mv != nil {
 		return mv, nil
 	}
-	r, err := evalOnce(ctx, m.query, input)
+	mv, err := e.verdict(ctx, m, input)
+	if err == nil {
+		e.memo.put(k, mv)
+	}
+	return mv, err
+}
+
+// verdict evaluates q's object policies on input: their findings, without
+// resource, cluster or source, and their passes.
+func (e *Engine) verdict(ctx context.Context, q *policyQuery, input ast.Value) (*memoVerdict, error) {
+	r, err := evalOnce(ctx, q.query, input)
 	if err != nil {
 		return nil, err
 	}
 	mv := &memoVerdict{}
-	e.eachPolicy(r, m.policies, func(p *regoPolicy, vs []any) {
+	e.eachPolicy(r, q.policies, func(p *regoPolicy, vs []any) {
 		if len(vs) == 0 {
 			mv.passed = append(mv.passed, p.ID)
 			return
@@ -408,7 +412,6 @@ func (e *Engine) memoised(ctx context.Context, m *policyQuery, input ast.Value) 
 			mv.findings = append(mv.findings, p.finding(raw, ScopeObject))
 		}
 	})
-	e.memo.put(k, mv)
 	return mv, nil
 }
 

@@ -269,8 +269,9 @@ func writeString(h hash.Hash, s string) {
 	h.Write([]byte(s))
 }
 
-// memoVerdict is what the memoised policies of a kind concluded about one
-// projection: findings without their resource, cluster or source.
+// memoVerdict is what object policies concluded about one input (for the
+// memoised ones, about one projection): findings without their resource,
+// cluster or source, and passes.
 type memoVerdict struct {
 	findings []Finding
 	passed   []string
