@@ -6,6 +6,7 @@ package engine
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"runtime"
 	"slices"
@@ -198,8 +199,9 @@ func (e *Engine) Provenance() Provenance {
 type policyQuery struct {
 	policies []int // indexes into Engine.policies, in binding order
 	query    rego.PreparedEvalQuery
-	// memo, for an object kind, holds the policies whose verdicts are
-	// memoised, and reads what they can read of the input (memo.go).
+	// memo, for an object kind, is the query of the policies whose
+	// verdicts are memoised (memo.go). On that query, reads is what its
+	// policies can read of the input and key names it in memo keys.
 	memo  *policyQuery
 	reads *readSet
 	key   string
@@ -343,19 +345,11 @@ func (e *Engine) evalObject(ctx context.Context, in *ObjectInput, inv *gatekeepe
 	if err != nil {
 		return v, fmt.Errorf("%s: %w", res, err)
 	}
-	for _, part := range [...]struct {
-		q    *policyQuery
-		memo bool
-	}{{q.memo, true}, {q, false}} {
-		if part.q == nil || len(part.q.policies) == 0 {
+	for _, part := range [...]*policyQuery{q.memo, q} {
+		if part == nil || len(part.policies) == 0 {
 			continue
 		}
-		var mv *memoVerdict
-		if part.memo {
-			mv, err = e.memoised(ctx, part.q, value)
-		} else {
-			mv, err = e.verdict(ctx, part.q, value)
-		}
+		mv, err := e.verdict(ctx, part, value)
 		if err != nil {
 			return v, fmt.Errorf("evaluating %s: %w", res, err)
 		}
@@ -381,23 +375,18 @@ func (e *Engine) evalObject(ctx context.Context, in *ObjectInput, inv *gatekeepe
 	return v, nil
 }
 
-// memoised returns the verdict of m's policies on input: the memoised one
-// when an input with the same projection was evaluated before.
-func (e *Engine) memoised(ctx context.Context, m *policyQuery, input ast.Value) (*memoVerdict, error) {
-	k := memoKey(m.key, input, m.reads)
-	if mv := e.memo.get(k); mv != nil {
-		return mv, nil
-	}
-	mv, err := e.verdict(ctx, m, input)
-	if err == nil {
-		e.memo.put(k, mv)
-	}
-	return mv, err
-}
-
 // verdict evaluates q's object policies on input: their findings, without
-// resource, cluster or source, and their passes.
+// resource, cluster or source, and their passes. A memo query (one with
+// reads) gives the memoised verdict when an input with the same projection
+// was evaluated before.
 func (e *Engine) verdict(ctx context.Context, q *policyQuery, input ast.Value) (*memoVerdict, error) {
+	var k [sha256.Size]byte
+	if q.reads != nil {
+		k = memoKey(q.key, input, q.reads)
+		if mv := e.memo.get(k); mv != nil {
+			return mv, nil
+		}
+	}
 	r, err := evalOnce(ctx, q.query, input)
 	if err != nil {
 		return nil, err
@@ -412,6 +401,9 @@ func (e *Engine) verdict(ctx context.Context, q *policyQuery, input ast.Value) (
 			mv.findings = append(mv.findings, p.finding(raw, ScopeObject))
 		}
 	})
+	if q.reads != nil {
+		e.memo.put(k, mv)
+	}
 	return mv, nil
 }
 

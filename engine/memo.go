@@ -3,7 +3,7 @@ package engine
 import (
 	"crypto/sha256"
 	"encoding/binary"
-	"hash"
+	"maps"
 	"slices"
 	"sync"
 
@@ -30,7 +30,8 @@ import (
 type readSet struct {
 	all      bool
 	children map[string]*readSet
-	keys     []string // children's keys, sorted, for hashing in one order
+	keys     []string    // children's keys, sorted, for hashing in one order
+	terms    []*ast.Term // keys as terms, for looking them up
 }
 
 func (r *readSet) add(path []string) {
@@ -73,12 +74,12 @@ func (r *readSet) merge(o *readSet) {
 
 // finish sorts every node's keys; call it once the set is complete.
 func (r *readSet) finish() {
-	r.keys = r.keys[:0]
-	for k, c := range r.children {
-		r.keys = append(r.keys, k)
-		c.finish()
+	r.keys = slices.Sorted(maps.Keys(r.children))
+	r.terms = make([]*ast.Term, len(r.keys))
+	for i, k := range r.keys {
+		r.terms[i] = ast.StringTerm(k)
+		r.children[k].finish()
 	}
-	slices.Sort(r.keys)
 }
 
 // reads reports whether the set reads any part of path (a prefix of it, or
@@ -109,11 +110,10 @@ var identityPaths = [][]string{
 	{"userInfo"},
 }
 
-// nondeterministic built-ins give different results for the same input.
-var nondeterministic = map[string]bool{
-	"http.send": true, "time.now_ns": true, "rand.intn": true, "uuid.rfc4122": true,
-	"opa.runtime": true, "net.lookup_ip_addr": true, "trace": true, "print": true,
-}
+// sideEffects are the built-ins whose effect, not their result, would be
+// lost on a memoised verdict; OPA marks the non-deterministic ones itself
+// (Builtin.Nondeterministic: http.send, time.now_ns, rand.intn, ...).
+var sideEffects = map[string]bool{"print": true, "trace": true}
 
 // policyReads returns the input paths policy p can read, and false when
 // its verdict may depend on more than its input (see above).
@@ -125,38 +125,39 @@ func policyReads(c *ast.Compiler, p *regoPolicy) (*readSet, bool) {
 	ref := append(append(make(ast.Ref, 0, len(p.pkg)+1), p.pkg...), ast.StringTerm(violationRule))
 	// A copy: the compiler returns its own rule tree's slice.
 	queue := slices.Clone(c.GetRulesExact(ref))
+	vis := ast.NewGenericVisitor(func(x any) bool {
+		switch x := x.(type) {
+		case *ast.With:
+			ok = false
+		case *ast.Expr:
+			if x.IsCall() {
+				op := x.Operator().String()
+				if b := ast.BuiltinMap[op]; sideEffects[op] || (b != nil && b.Nondeterministic) {
+					ok = false
+				}
+			}
+		case ast.Ref:
+			if x.HasPrefix(ast.InputRootRef) {
+				rs.add(constantPath(x[1:]))
+				return true
+			}
+			if x.HasPrefix(ast.DefaultRootRef) {
+				queue = append(queue, c.GetRulesDynamicWithOpts(x, ast.RulesOptions{IncludeHiddenModules: true})...)
+			}
+		case ast.Var:
+			if x == ast.InputRootDocument.Value {
+				rs.add(nil)
+			}
+		}
+		return !ok
+	})
 	for len(queue) > 0 && ok {
 		r := queue[len(queue)-1]
 		queue = queue[:len(queue)-1]
-		if seen[r] {
-			continue
+		if !seen[r] {
+			seen[r] = true
+			vis.Walk(r)
 		}
-		seen[r] = true
-		ast.WalkWiths(r, func(*ast.With) bool { ok = false; return true })
-		ast.WalkExprs(r, func(x *ast.Expr) bool {
-			if x.IsCall() && nondeterministic[x.Operator().String()] {
-				ok = false
-			}
-			return false
-		})
-		vis := ast.NewGenericVisitor(func(x any) bool {
-			switch x := x.(type) {
-			case ast.Ref:
-				if x.HasPrefix(ast.InputRootRef) {
-					rs.add(constantPath(x[1:]))
-					return true
-				}
-				if x.HasPrefix(ast.DefaultRootRef) {
-					queue = append(queue, c.GetRulesDynamicWithOpts(x, ast.RulesOptions{IncludeHiddenModules: true})...)
-				}
-			case ast.Var:
-				if x == ast.InputRootDocument.Value {
-					rs.add(nil)
-				}
-			}
-			return false
-		})
-		vis.Walk(r)
 	}
 	return rs, ok
 }
@@ -188,85 +189,72 @@ func memoisable(rs *readSet) bool {
 // that two inputs with the same key give the memoised policies the same
 // values to read.
 func memoKey(query string, input ast.Value, rs *readSet) [sha256.Size]byte {
-	h := sha256.New()
-	writeString(h, query)
-	project(h, input, rs)
-	var k [sha256.Size]byte
-	h.Sum(k[:0])
+	bp := keyBufs.Get().(*[]byte)
+	b := appendString((*bp)[:0], query)
+	b = project(b, input, rs)
+	k := sha256.Sum256(b)
+	*bp = b
+	keyBufs.Put(bp)
 	return k
 }
 
-func project(h hash.Hash, v ast.Value, rs *readSet) {
+// keyBufs recycle the encodings memoKey hashes: it runs once per object.
+var keyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+func project(b []byte, v ast.Value, rs *readSet) []byte {
 	obj, isObj := v.(ast.Object)
 	if rs.all || !isObj {
-		writeValue(h, v)
-		return
+		return appendValue(b, v)
 	}
-	h.Write([]byte{'p'})
-	for _, k := range rs.keys {
-		writeString(h, k)
-		if t := obj.Get(ast.InternedTerm(k)); t != nil {
-			h.Write([]byte{1})
-			project(h, t.Value, rs.children[k])
+	b = append(b, 'p')
+	for i, k := range rs.keys {
+		b = appendString(b, k)
+		if t := obj.Get(rs.terms[i]); t != nil {
+			b = project(append(b, 1), t.Value, rs.children[k])
 		} else {
-			h.Write([]byte{0})
+			b = append(b, 0)
 		}
 	}
+	return b
 }
 
-// writeValue writes a canonical, self-delimiting encoding of v: equal
-// values (up to the spelling of numbers) write the same bytes.
-func writeValue(h hash.Hash, v ast.Value) {
+// appendValue appends a canonical, self-delimiting encoding of v: equal
+// values (up to the spelling of numbers) append the same bytes.
+func appendValue(b []byte, v ast.Value) []byte {
 	switch x := v.(type) {
 	case ast.Null:
-		h.Write([]byte{'n'})
+		return append(b, 'n')
 	case ast.Boolean:
 		if x {
-			h.Write([]byte{'t'})
-		} else {
-			h.Write([]byte{'f'})
+			return append(b, 't')
 		}
+		return append(b, 'f')
 	case ast.Number:
-		h.Write([]byte{'#'})
-		writeString(h, string(x))
+		return appendString(append(b, '#'), string(x))
 	case ast.String:
-		h.Write([]byte{'s'})
-		writeString(h, string(x))
+		return appendString(append(b, 's'), string(x))
 	case *ast.Array:
-		h.Write([]byte{'['})
-		writeLen(h, x.Len())
+		b = binary.AppendUvarint(append(b, '['), uint64(x.Len()))
 		for i := range x.Len() {
-			writeValue(h, x.Elem(i).Value)
+			b = appendValue(b, x.Elem(i).Value)
 		}
+		return b
 	case ast.Set:
-		h.Write([]byte{'{'})
-		writeLen(h, x.Len())
-		arr := x.Sorted()
-		for i := range arr.Len() {
-			writeValue(h, arr.Elem(i).Value)
-		}
+		return appendValue(append(b, '{'), x.Sorted())
 	case ast.Object:
-		h.Write([]byte{'o'})
 		keys := x.Keys() // sorted
-		writeLen(h, len(keys))
+		b = binary.AppendUvarint(append(b, 'o'), uint64(len(keys)))
 		for _, k := range keys {
-			writeValue(h, k.Value)
-			writeValue(h, x.Get(k).Value)
+			b = appendValue(appendValue(b, k.Value), x.Get(k).Value)
 		}
-	default: // refs, vars, calls: not in a converted input, but keep them apart
-		h.Write([]byte{'?'})
-		writeString(h, v.String())
+		return b
 	}
+	// refs, vars, calls: not in a converted input, but kept apart
+	return appendString(append(b, '?'), v.String())
 }
 
-func writeLen(h hash.Hash, n int) {
-	var b [binary.MaxVarintLen64]byte
-	h.Write(b[:binary.PutUvarint(b[:], uint64(n))])
-}
-
-func writeString(h hash.Hash, s string) {
-	writeLen(h, len(s))
-	h.Write([]byte(s))
+func appendString(b []byte, s string) []byte {
+	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
 }
 
 // memoVerdict is what object policies concluded about one input (for the
@@ -283,13 +271,13 @@ const memoLimit = 1 << 16
 
 // memo holds verdicts by memoKey. Safe for concurrent use.
 type memo struct {
-	mu sync.Mutex
+	mu sync.RWMutex
 	m  map[[sha256.Size]byte]*memoVerdict
 }
 
 func (m *memo) get(k [sha256.Size]byte) *memoVerdict {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.mu.RLock()
+	defer m.mu.RUnlock()
 	return m.m[k]
 }
 
