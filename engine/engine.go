@@ -392,7 +392,7 @@ func (e *Engine) verdict(ctx context.Context, q *policyQuery, input ast.Value) (
 		return nil, err
 	}
 	mv := &memoVerdict{}
-	e.eachPolicy(r, q.policies, func(p *regoPolicy, vs []any) {
+	e.eachPolicy(r, q.policies, func(p *regoPolicy, vs []*ast.Term) {
 		if len(vs) == 0 {
 			mv.passed = append(mv.passed, p.ID)
 			return
@@ -410,7 +410,7 @@ func (e *Engine) verdict(ctx context.Context, q *policyQuery, input ast.Value) (
 // evalOnce evaluates a combined policy query, which has exactly one result
 // when every policy's violation set is defined.
 func evalOnce(ctx context.Context, q rego.PreparedEvalQuery, input ast.Value) (rego.Result, error) {
-	rs, err := q.Eval(ctx, rego.EvalParsedInput(input))
+	rs, err := q.Eval(ctx, rego.EvalParsedInput(input), rego.EvalGenerateJSON(asTerm))
 	if err != nil {
 		return rego.Result{}, err
 	}
@@ -424,10 +424,9 @@ func evalOnce(ctx context.Context, q rego.PreparedEvalQuery, input ast.Value) (r
 
 // eachPolicy calls fn with each policy of a combined query and the
 // violations its binding holds (none for a pass).
-func (e *Engine) eachPolicy(r rego.Result, policies []int, fn func(p *regoPolicy, violations []any)) {
+func (e *Engine) eachPolicy(r rego.Result, policies []int, fn func(p *regoPolicy, violations []*ast.Term)) {
 	for j, pi := range policies {
-		vs, _ := r.Bindings[bindingName(j)].([]any)
-		fn(&e.policies[pi], vs)
+		fn(&e.policies[pi], violationsOf(r.Bindings[bindingName(j)]))
 	}
 }
 
@@ -449,7 +448,7 @@ func bindingName(j int) string {
 }
 
 // finding builds the Finding for one violation of p, without its resource.
-func (p *regoPolicy) finding(raw any, scope string) Finding {
+func (p *regoPolicy) finding(raw *ast.Term, scope string) Finding {
 	msg, details := violationParts(raw)
 	return Finding{
 		PolicyID: p.ID, Title: p.Title, Severity: p.Severity, Controls: p.Controls,
@@ -462,22 +461,6 @@ func enforcementOf(s string) string {
 		return "deny"
 	}
 	return s
-}
-
-// violationParts reads a violation: {"msg": string, "details": object}, or a bare string.
-func violationParts(raw any) (string, Details) {
-	switch x := raw.(type) {
-	case string:
-		return x, nil
-	case map[string]any:
-		msg, _ := x["msg"].(string)
-		if msg == "" {
-			msg = fmt.Sprint(x)
-		}
-		details, _ := x["details"].(map[string]any)
-		return msg, DetailsOf(details)
-	}
-	return fmt.Sprint(raw), nil
 }
 
 // Scan evaluates objects concurrently with one worker per CPU and gathers

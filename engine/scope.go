@@ -62,7 +62,7 @@ func (e *Engine) evalScope(ctx context.Context, scope, cluster string, input any
 	if err != nil {
 		return v, fmt.Errorf("evaluating %s policies: %w", scope, err)
 	}
-	e.eachPolicy(r, q.policies, func(p *regoPolicy, vs []any) {
+	e.eachPolicy(r, q.policies, func(p *regoPolicy, vs []*ast.Term) {
 		if len(vs) == 0 {
 			v.Passed = append(v.Passed, p.ID)
 			return
@@ -71,9 +71,9 @@ func (e *Engine) evalScope(ctx context.Context, scope, cluster string, input any
 		for _, raw := range vs {
 			f := p.finding(raw, scope)
 			f.Cluster = cluster
-			if m, ok := raw.(map[string]any); ok {
-				f.Resource = resourceOf(m["resource"])
-				if c, ok := m["cluster"].(string); ok && c != "" {
+			if m, ok := raw.Value.(ast.Object); ok {
+				f.Resource = resourceOfValue(valueAt(m, "resource"))
+				if c, _ := stringAt(m, "cluster"); c != "" {
 					f.Cluster = c
 				}
 			}
@@ -81,16 +81,6 @@ func (e *Engine) evalScope(ctx context.Context, scope, cluster string, input any
 		}
 	})
 	return v, nil
-}
-
-func resourceOf(v any) Resource {
-	m, _ := v.(map[string]any)
-	var r Resource
-	r.APIVersion, _ = m["apiVersion"].(string)
-	r.Kind, _ = m["kind"].(string)
-	r.Namespace, _ = m["namespace"].(string)
-	r.Name, _ = m["name"].(string)
-	return r
 }
 
 // AddScope records a cluster or fleet verdict in the Result. Each policy
