@@ -103,7 +103,7 @@ func decode(data []byte, name string) (*Snapshot, error) {
 	if err := unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("snapshot %s: %w", name, err)
 	}
-	if err := validate(doc); err != nil {
+	if err := validateDoc(doc); err != nil {
 		return nil, fmt.Errorf("snapshot %s: %w", name, err)
 	}
 	s, err := fromDoc(doc)
@@ -198,22 +198,82 @@ func position(data []byte, off int64) (line, col int) {
 // validate checks a decoded document against the schema; the error lists
 // every leaf failure as "at /json/path: message".
 func validate(doc any) error {
+	lines, err := problems(doc)
+	if err != nil || len(lines) == 0 {
+		return err
+	}
+	return schemaError(lines)
+}
+
+// problems lists doc's schema failures, sorted; the error is for a
+// validator that fails otherwise.
+func problems(doc any) ([]string, error) {
 	sch, err := compiled()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	err = sch.Validate(doc)
 	if err == nil {
-		return nil
+		return nil, nil
 	}
-	problems := schema.Problems(err)
-	if problems == nil {
-		return fmt.Errorf("validating: %w", err)
+	ps := schema.Problems(err)
+	if ps == nil {
+		return nil, fmt.Errorf("validating: %w", err)
 	}
-	lines := make([]string, len(problems))
-	for i, p := range problems {
+	lines := make([]string, len(ps))
+	for i, p := range ps {
 		lines[i] = p.String()
 	}
+	return lines, nil
+}
+
+// validateDoc is validate, with the objects checked one at a time
+// (validateObject, whose common case skips the schema validator): the
+// document with each kind's objects left out first, then every object. The
+// problems are those validate lists, in its order.
+func validateDoc(doc any) error {
+	m, ok := doc.(map[string]any)
+	objs, ok2 := m["objects"].(map[string]any)
+	if !ok || !ok2 {
+		return validate(doc)
+	}
+	header := make(map[string]any, len(m))
+	for k, v := range m {
+		header[k] = v
+	}
+	empty := make(map[string]any, len(objs))
+	for k, v := range objs {
+		list, ok := v.([]any)
+		if !ok {
+			return validate(doc) // not a list: the schema says what is wrong
+		}
+		for _, x := range list {
+			if _, ok := x.(map[string]any); !ok {
+				return validate(doc)
+			}
+		}
+		empty[k] = []any{}
+	}
+	header["objects"] = empty
+	lines, err := problems(header)
+	if err != nil {
+		return err
+	}
+	for _, k := range sortedKeys(objs) {
+		for i, x := range objs[k].([]any) {
+			ps, err := validateObject(k, x.(map[string]any))
+			if err != nil {
+				return fmt.Errorf("object %d of kind %s: %w", i, k, err)
+			}
+			for _, p := range ps {
+				lines = append(lines, p.at(k, i))
+			}
+		}
+	}
+	if len(lines) == 0 {
+		return nil
+	}
+	sort.Strings(lines)
 	return schemaError(lines)
 }
 

@@ -237,6 +237,75 @@ func TestDecodeErrors(t *testing.T) {
 	})
 }
 
+// sameValidation fails unless validating doc one object at a time
+// (validateDoc, what Decode does) gives exactly what validating it whole does.
+func sameValidation(t *testing.T, doc any) {
+	t.Helper()
+	want, got := validate(doc), validateDoc(doc)
+	if (want == nil) != (got == nil) || (want != nil && want.Error() != got.Error()) {
+		t.Fatalf("validating per object differs from validating the document:\n got %v\nwant %v", got, want)
+	}
+}
+
+func TestValidateDocMatchesValidate(t *testing.T) {
+	pods := func(n int, bad ...int) []any {
+		var out []any
+		for i := range n {
+			p := map[string]any{"apiVersion": "v1", "kind": "Pod", "metadata": map[string]any{"name": fmt.Sprintf("p%d", i)}}
+			out = append(out, p)
+		}
+		for _, i := range bad {
+			out[i].(map[string]any)["metadata"] = map[string]any{"name": "", "managedFields": []any{}}
+		}
+		return out
+	}
+	docs := map[string][]byte{
+		"valid":                           minimal(t, nil),
+		"many bad objects, in path order": minimal(t, func(m map[string]any) { m["objects"].(map[string]any)["Pod"] = pods(12, 2, 10, 11) }),
+		"bad header and bad objects": minimal(t, func(m map[string]any) {
+			m["status"] = map[string]any{"state": "fine"}
+			m["objects"].(map[string]any)["Pod"] = pods(3, 1)
+			objAt(m, "Secret")["data"] = map[string]any{"k": "eA=="}
+		}),
+		"bad kind name":         minimal(t, func(m map[string]any) { m["objects"].(map[string]any)["pod"] = pods(2, 0) }),
+		"kind not a list":       minimal(t, func(m map[string]any) { m["objects"].(map[string]any)["Pod"] = "x" }),
+		"object not an object":  minimal(t, func(m map[string]any) { m["objects"].(map[string]any)["Pod"] = []any{1, pods(1)[0]} }),
+		"objects not an object": minimal(t, func(m map[string]any) { m["objects"] = []any{} }),
+		"no objects":            minimal(t, func(m map[string]any) { delete(m, "objects") }),
+		"over fifty problems": minimal(t, func(m map[string]any) {
+			bad := make([]int, 60)
+			for i := range bad {
+				bad[i] = i
+			}
+			m["objects"].(map[string]any)["Pod"] = pods(60, bad...)
+		}),
+		"configmap with data": minimal(t, func(m map[string]any) {
+			m["objects"].(map[string]any)["ConfigMap"] = []any{map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": "c"}, "data": map[string]any{"k": "v"}}}
+		}),
+	}
+	for name, raw := range docs {
+		t.Run(name, func(t *testing.T) {
+			var doc any
+			if err := unmarshal(raw, &doc); err != nil {
+				t.Fatal(err)
+			}
+			sameValidation(t, doc)
+		})
+	}
+	// The comparison can fail: a document with problems is not valid per object.
+	var doc any
+	if err := unmarshal(docs["many bad objects, in path order"], &doc); err != nil {
+		t.Fatal(err)
+	}
+	err := validateDoc(doc)
+	if err == nil || !strings.Contains(err.Error(), "at /objects/Pod/10/metadata") {
+		t.Fatalf("error = %v", err)
+	}
+	if i, j := strings.Index(err.Error(), "/objects/Pod/10/"), strings.Index(err.Error(), "/objects/Pod/2/"); i > j {
+		t.Errorf("problems not in path order (as validate lists them): %v", err)
+	}
+}
+
 func TestSaveRefusesInvalid(t *testing.T) {
 	s := New(Cluster{}, time.Now())
 	path := filepath.Join(t.TempDir(), "s.json")
@@ -264,6 +333,10 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte(`{"apiVersion":"fleetguard.dev/v1alpha1","kind":"ClusterSnapshot","cluster":{"name":"c"},"collectedAt":"2026-01-01T00:00:00Z","status":{"state":"complete"},"objects":{"Pod":[{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[{"name":"c","env":[{"name":"A"}]}]}}]}}`))
 	f.Add([]byte{0x1f, 0x8b, 0x08})
 	f.Fuzz(func(t *testing.T, data []byte) {
+		var doc any
+		if unmarshal(data, &doc) == nil {
+			sameValidation(t, doc)
+		}
 		s, err := Decode(bytes.NewReader(data), "fuzz.json")
 		if err != nil {
 			return
