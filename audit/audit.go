@@ -7,10 +7,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/fleetguard/fleetguard/engine"
 	"github.com/fleetguard/fleetguard/gatekeeper"
@@ -246,7 +250,12 @@ func (c *cluster) evaluateScopes(ctx context.Context, eng *engine.Engine, opts O
 		return
 	}
 	c.views = s.Derive()
-	ins, err := ObjectInputs(eng, s)
+	// Each object is converted to an OPA value once, for both scopes.
+	vals, err := objectValues(s)
+	if err != nil {
+		c.errs = append(c.errs, engine.InputError{Cluster: s.Cluster.Name, Message: err.Error()})
+	}
+	ins, err := objectInputs(eng, s, vals)
 	if err != nil {
 		c.errs = append(c.errs, engine.InputError{Cluster: s.Cluster.Name, Message: err.Error()})
 	}
@@ -263,7 +272,7 @@ func (c *cluster) evaluateScopes(ctx context.Context, eng *engine.Engine, opts O
 	if !hasScope(eng, engine.ScopeCluster) {
 		return // the cluster input costs a conversion; skip it when nothing reads it
 	}
-	v, err := eng.EvalCluster(ctx, s.Cluster.Name, clusterInput(s, c.views, opts))
+	v, err := eng.EvalCluster(ctx, s.Cluster.Name, clusterInput(s, c.views, vals, opts))
 	if err != nil {
 		c.errs = append(c.errs, engine.InputError{Cluster: s.Cluster.Name, Message: "cluster policies: " + err.Error()})
 		return
@@ -325,6 +334,12 @@ func hasScope(eng *engine.Engine, scope string) bool {
 // reads it, the cluster's objects as data.inventory (built once). An
 // inventory error is returned beside inputs that lack it.
 func ObjectInputs(eng *engine.Engine, s *snapshot.Snapshot) ([]*engine.ObjectInput, error) {
+	return objectInputs(eng, s, nil)
+}
+
+// objectInputs is ObjectInputs with each object's OPA value from vals
+// (objectValues), where it has one.
+func objectInputs(eng *engine.Engine, s *snapshot.Snapshot, vals map[string][]ast.Value) ([]*engine.ObjectInput, error) {
 	all := s.All()
 	tmpl := engine.ObjectInput{
 		Cluster:          engine.Cluster{Name: s.Cluster.Name, Labels: s.Cluster.Labels},
@@ -336,5 +351,42 @@ func ObjectInputs(eng *engine.Engine, s *snapshot.Snapshot) ([]*engine.ObjectInp
 			err = fmt.Errorf("Gatekeeper inventory: %w", err)
 		}
 	}
-	return engine.Inputs(all, tmpl), err
+	ins := engine.Inputs(all, tmpl)
+	if vals != nil {
+		// s.All is every kind's objects, kinds in sorted order.
+		i := 0
+		for _, k := range slices.Sorted(maps.Keys(s.Objects)) {
+			for j := range s.Objects[k] {
+				if j < len(vals[k]) {
+					ins[i].Value = vals[k][j]
+				}
+				i++
+			}
+		}
+	}
+	return ins, err
+}
+
+// objectValues converts every object of s to an OPA value, by kind and in
+// order (with value: faster than ast.InterfaceToValue, to the same value). An object that fails to convert has no value (nil) and is
+// converted again, and its error reported, where it is evaluated; the
+// error returned names the first.
+func objectValues(s *snapshot.Snapshot) (map[string][]ast.Value, error) {
+	out := make(map[string][]ast.Value, len(s.Objects))
+	var first error
+	for k, objs := range s.Objects {
+		vs := make([]ast.Value, len(objs))
+		for i, o := range objs {
+			v, err := value(o)
+			if err != nil {
+				if first == nil {
+					first = fmt.Errorf("converting object %d of kind %s: %w", i, k, err)
+				}
+				continue
+			}
+			vs[i] = v
+		}
+		out[k] = vs
+	}
+	return out, first
 }

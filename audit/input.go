@@ -45,14 +45,22 @@ const bootstrapLabel = "kubernetes.io/bootstrapping"
 // It reads the snapshot and views and never modifies them. The input is
 // returned already converted to an OPA value (see value), or as Go values
 // when that fails, for the engine to convert and report the error.
-func clusterInput(s *snapshot.Snapshot, v *snapshot.Views, opts Options) any {
+func clusterInput(s *snapshot.Snapshot, v *snapshot.Views, vals map[string][]ast.Value, opts Options) any {
 	var server any
 	if s.ServerVersion != nil {
 		server = map[string]any{"gitVersion": s.ServerVersion.GitVersion, "major": s.ServerVersion.Major, "minor": s.ServerVersion.Minor}
 	}
-	objects := s.Objects
-	if objects == nil {
-		objects = map[string][]map[string]any{}
+	objects := map[string]any{}
+	for k, objs := range s.Objects {
+		objects[k] = objs
+		if len(vals[k]) != len(objs) || slices.Contains(vals[k], nil) {
+			continue // converted here, or its error reported
+		}
+		ts := make([]*ast.Term, len(objs))
+		for i, v := range vals[k] {
+			ts[i] = ast.NewTerm(v)
+		}
+		objects[k] = ast.NewArray(ts...)
 	}
 	return converted(map[string]any{
 		"cluster": map[string]any{

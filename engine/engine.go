@@ -325,7 +325,7 @@ func (e *Engine) evalObject(ctx context.Context, in *ObjectInput, inv *gatekeepe
 	}
 	// With constraints in the bundle, convert the object and its Namespace
 	// once for both (gatekeeper.Value reports when its form differs from ours).
-	var obj, gkObj ast.Value
+	obj, gkObj := in.Value, ast.Value(nil)
 	ns := in.nsValue
 	if e.hasConstraints() {
 		gkv, plain, err := gatekeeper.Value(in.Object)

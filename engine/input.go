@@ -34,6 +34,11 @@ type ObjectInput struct {
 	// audit sets the cluster's objects, Scan the scanned objects when nil.
 	// nil means empty. It is shared, never modified.
 	Inventory *gatekeeper.Inventory
+	// Value, when set, is Object already converted to an OPA value (what
+	// ast.InterfaceToValue gives for it), used instead of converting Object
+	// again: the audit converts each object once for the object and the
+	// cluster scopes. It is shared, never modified.
+	Value ast.Value
 
 	// The Namespace and the cluster document as OPA values, converted once
 	// by Inputs for every object that shares them. nsValue is in the form
