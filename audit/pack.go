@@ -45,19 +45,25 @@ const (
 	flagSet
 )
 
-// pack encodes findings; they can be dropped once it returns.
+// packChunk is how much encoded data pack buffers before compressing it.
+const packChunk = 64 << 10
+
+// pack encodes findings; they can be dropped once it returns. They are
+// compressed a chunk at a time, not encoded whole first.
 func (c *codec) pack(findings []engine.Finding) (packed, error) {
-	var raw []byte
-	for i := range findings {
-		raw = c.appendFinding(raw, &findings[i])
-	}
 	var buf bytes.Buffer
 	zw, err := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
 	if err != nil {
 		return packed{}, err
 	}
-	if _, err := zw.Write(raw); err != nil {
-		return packed{}, err
+	raw := make([]byte, 0, 2*packChunk)
+	for i := range findings {
+		if raw = c.appendFinding(raw, &findings[i]); len(raw) >= packChunk || i == len(findings)-1 {
+			if _, err := zw.Write(raw); err != nil {
+				return packed{}, err
+			}
+			raw = raw[:0]
+		}
 	}
 	if err := zw.Close(); err != nil {
 		return packed{}, err

@@ -3,6 +3,7 @@ package audit
 import (
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/fleetguard/fleetguard/engine"
@@ -114,4 +115,27 @@ func FuzzReadFinding(f *testing.F) {
 			c.readFinding(&d, &x)
 		}
 	})
+}
+
+// Findings that encode to more than one chunk round-trip in order.
+func TestPackManyChunks(t *testing.T) {
+	in := make([]engine.Finding, 5000)
+	for i := range in {
+		in[i] = engine.Finding{PolicyID: "FG-SEC-001", Message: fmt.Sprintf("finding %d %s", i, strings.Repeat("x", i%97)), Cluster: "c", Scope: "cluster"}
+	}
+	c := newCodec(nil)
+	if n := len(c.appendFinding(nil, &in[0])) * len(in); n < 2*packChunk {
+		t.Fatalf("the findings encode to about %d bytes, fewer than two chunks", n)
+	}
+	p, err := c.pack(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]engine.Finding, len(in))
+	if err := c.unpack(p, out, newInterner()); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(out, in) {
+		t.Error("findings packed in several chunks do not unpack to the same findings")
+	}
 }
