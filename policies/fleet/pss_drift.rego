@@ -31,19 +31,31 @@ shown(l) := "no level (privileged)" if l == ""
 
 else := sprintf("%q", [l])
 
+# strictest[e][ns] is the strictest level namespace ns enforces in a cluster
+# of environment e, as a strength, and the clusters that enforce it:
+# computed once per environment, not once per cluster.
+strictest[e] := {ns: {"top": top, "clusters": clusters} |
+	some ns in {ns | some c in readable(e); some ns, _ in c.namespaces}
+	top := max({strength(level(d, ns)) | some d in readable(e); level(d, ns)})
+	clusters := {d.name | some d in readable(e); strength(level(d, ns)) == top}
+} if {
+	some e in drift.envs
+}
+
+# readable(e) are the clusters of environment e whose namespaces could be read.
+readable(e) := [c | some c in drift.peers(e); c.namespaces != null]
+
 violation contains {
-	"msg": sprintf("namespace %q enforces %s in cluster %s, but %s in %s (env %q)", [ns, shown(mine), c.name, shown(best), concat(", ", stricter), e]),
+	"msg": sprintf("namespace %q enforces %s in cluster %s, but %s in %s (env %q)", [ns, shown(mine), c.name, shown(best), concat(", ", s.clusters), e]),
 	"cluster": c.name,
 	"resource": {"apiVersion": "v1", "kind": "Namespace", "name": ns},
 	"details": {"env": e, "level": mine, "stricter": best},
 } if {
-	some e in drift.envs
-	some c in drift.peers(e)
-	c.namespaces != null
+	some e, by_ns in strictest
+	some c in readable(e)
 	some ns, _ in c.namespaces
 	mine := level(c, ns)
-	top := max({strength(level(d, ns)) | some d in drift.peers(e); d.namespaces != null; level(d, ns)})
-	strength(mine) < top
-	best := [l | some l, r in rank; r == top][0]
-	stricter := {d.name | some d in drift.peers(e); d.namespaces != null; strength(level(d, ns)) == top}
+	s := by_ns[ns]
+	strength(mine) < s.top
+	best := [l | some l, r in rank; r == s.top][0]
 }

@@ -14,3 +14,9 @@ test_ties_report_everyone if {
 test_agreement_reports_nobody if {
 	drift.outliers({"a": {"x": 1}, "b": {"x": 1}}) == set()
 }
+
+test_majority_of_false_and_null_values if {
+	drift.outliers({"a": false, "b": false, "c": true}) == {"c"}
+	drift.outliers({"a": null, "b": null, "c": {"hash": "x"}}) == {"c"}
+	drift.outliers({}) == set()
+}
