@@ -1,7 +1,9 @@
 package snapshot
 
 import (
+	"cmp"
 	"sort"
+	"strings"
 )
 
 // Options carries what Derive needs beside the objects. All fields are
@@ -128,12 +130,9 @@ func sortedKeys[V any](m map[string]V) []string {
 	return out
 }
 
-func lessRef(a, b Ref) bool {
-	if a.Namespace != b.Namespace {
-		return a.Namespace < b.Namespace
-	}
-	if a.Kind != b.Kind {
-		return a.Kind < b.Kind
-	}
-	return a.Name < b.Name
+func lessRef(a, b Ref) bool { return compareRef(a, b) < 0 }
+
+// compareRef orders refs by namespace, kind and name.
+func compareRef(a, b Ref) int {
+	return cmp.Or(strings.Compare(a.Namespace, b.Namespace), strings.Compare(a.Kind, b.Kind), strings.Compare(a.Name, b.Name))
 }

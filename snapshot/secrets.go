@@ -1,8 +1,11 @@
 package snapshot
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 )
 
 // UnreferencedTypes are the Secret types that are legitimately referenced by
@@ -96,18 +99,13 @@ func deriveSecrets(byKind map[string][]map[string]any, rbac *RBAC, missingKinds 
 			}
 		}
 	}
-	sort.SliceStable(view.References, func(i, j int) bool {
-		a, b := view.References[i], view.References[j]
-		if a.Namespace != b.Namespace {
-			return a.Namespace < b.Namespace
-		}
-		if a.Secret != b.Secret {
-			return a.Secret < b.Secret
-		}
-		if a.From != b.From {
-			return lessRef(a.From, b.From)
-		}
-		return a.Path < b.Path
+	slices.SortStableFunc(view.References, func(a, b SecretRef) int {
+		return cmp.Or(
+			strings.Compare(a.Namespace, b.Namespace),
+			strings.Compare(a.Secret, b.Secret),
+			compareRef(a.From, b.From),
+			strings.Compare(a.Path, b.Path),
+		)
 	})
 
 	exists := map[string]bool{}

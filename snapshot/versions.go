@@ -1,7 +1,9 @@
 package snapshot
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -124,12 +126,8 @@ func deriveVersions(objs []map[string]any, opts Options) *Versions {
 			view.Images = append(view.Images, img)
 		}
 	}
-	sort.SliceStable(view.Images, func(i, j int) bool {
-		a, b := view.Images[i], view.Images[j]
-		if a.From != b.From {
-			return lessRef(a.From, b.From)
-		}
-		return a.Path < b.Path
+	slices.SortStableFunc(view.Images, func(a, b Image) int {
+		return cmp.Or(compareRef(a.From, b.From), strings.Compare(a.Path, b.Path))
 	})
 	return view
 }
