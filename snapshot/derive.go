@@ -26,9 +26,12 @@ type Views struct {
 
 // Ref names an object.
 type Ref struct {
-	Kind      string `json:"kind"`
-	Namespace string `json:"namespace,omitempty"`
-	Name      string `json:"name"`
+	// APIVersion is the object's, so that a policy can report a ref as
+	// the resource of a finding as it is.
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Namespace  string `json:"namespace,omitempty"`
+	Name       string `json:"name"`
 }
 
 // Derive computes every view from objs, once. It reads objs and never
@@ -66,9 +69,10 @@ func meta(obj map[string]any) (ns, name string) {
 }
 
 func refOf(obj map[string]any) Ref {
+	apiVersion, _ := obj["apiVersion"].(string)
 	kind, _ := obj["kind"].(string)
 	ns, name := meta(obj)
-	return Ref{Kind: kind, Namespace: ns, Name: name}
+	return Ref{APIVersion: apiVersion, Kind: kind, Namespace: ns, Name: name}
 }
 
 func stringMap(v any) map[string]string {

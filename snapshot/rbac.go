@@ -367,6 +367,9 @@ func bindingOf(o map[string]any) Binding {
 	rr, _ := o["roleRef"].(map[string]any)
 	b.RoleRef.Kind, _ = rr["kind"].(string)
 	b.RoleRef.Name, _ = rr["name"].(string)
+	if g, _ := rr["apiGroup"].(string); g != "" {
+		b.RoleRef.APIVersion = g + "/v1" // the one version of RBAC's kinds
+	}
 	if b.RoleRef.Kind == "Role" {
 		b.RoleRef.Namespace = b.Namespace
 	}

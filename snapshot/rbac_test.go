@@ -215,7 +215,7 @@ func TestSubjects(t *testing.T) {
 			t.Fatalf("direct = %+v, want the edit binding only", b.Direct)
 		}
 		h := b.Direct[0]
-		if h.Binding != (Ref{Kind: "RoleBinding", Namespace: "ci", Name: "edit"}) || h.Role.Name != "edit" || h.Scope != "namespace" || h.Namespace != "ci" {
+		if h.Binding != (Ref{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "RoleBinding", Namespace: "ci", Name: "edit"}) || h.Role.Name != "edit" || h.Scope != "namespace" || h.Namespace != "ci" {
 			t.Errorf("held = %+v", h)
 		}
 		if len(h.Rules) != 3 {

@@ -135,7 +135,7 @@ func deriveSecrets(byKind map[string][]map[string]any, rbac *RBAC, missingKinds 
 		view.Secrets = append(view.Secrets, SecretView{Namespace: ns, Name: name, Type: typ,
 			References: count[k], Exposed: exposed[k], Readers: readers(ns, name)})
 		if count[k] == 0 && !unref[typ] && view.Complete {
-			view.Unused = append(view.Unused, Ref{Kind: "Secret", Namespace: ns, Name: name})
+			view.Unused = append(view.Unused, Ref{APIVersion: "v1", Kind: "Secret", Namespace: ns, Name: name})
 		}
 	}
 	if view.Complete {

@@ -25,9 +25,11 @@ key(r) := sprintf(" key %q", [r.key]) if r.key
 
 else := " (all keys)"
 
+# A reference's from is the referencing object, in the namespace of the
+# Secret, with its apiVersion: the finding's resource as it is.
 violation contains {
-	"msg": sprintf("%s exposes Secret %q%s through %s at %s", [k8s.describe(r.from), r.secret, key(r), r.via, r.path]),
-	"resource": k8s.resource(r.from),
+	"msg": sprintf("%s %s/%s exposes Secret %q%s through %s at %s", [r.from.kind, r.namespace, r.from.name, r.secret, key(r), r.via, r.path]),
+	"resource": r.from,
 	"details": {"secret": r.secret, "via": r.via, "path": r.path, "key": object.get(r, "key", "")},
 } if {
 	some r in input.views.secrets.exposed

@@ -1,9 +1,10 @@
 package fleetguard.cluster.secrets.env_exposed_test
 
 import data.fleetguard.cluster.lib.fixtures
+import data.fleetguard.cluster.lib.k8s
 import data.fleetguard.cluster.secrets.env_exposed
 
-ref(kind, ns, name, secret, via, key, controlled) := {"namespace": ns, "secret": secret, "from": {"kind": kind, "namespace": ns, "name": name}, "via": via, "path": "spec.template.spec.containers[0].env[1]", "key": key, "optional": false, "controlled": controlled}
+ref(kind, ns, name, secret, via, key, controlled) := {"namespace": ns, "secret": secret, "from": {"apiVersion": object.get(k8s.api_versions, kind, ""), "kind": kind, "namespace": ns, "name": name}, "via": via, "path": "spec.template.spec.containers[0].env[1]", "key": key, "optional": false, "controlled": controlled}
 
 test_env_references_fail if {
 	inp := fixtures.views({"secrets": {"exposed": [ref("Deployment", "shop", "web", "db", "env", "password", false)]}})

@@ -20,9 +20,11 @@ package fleetguard.cluster.secrets.missing
 
 import data.fleetguard.cluster.lib.k8s
 
+# A reference's from is the referencing object, in the namespace of the
+# Secret, with its apiVersion: the finding's resource as it is.
 violation contains {
-	"msg": sprintf("%s refers to Secret %q through %s at %s, and that Secret does not exist in namespace %q", [k8s.describe(r.from), r.secret, r.via, r.path, r.namespace]),
-	"resource": k8s.resource(r.from),
+	"msg": sprintf("%s %s/%s refers to Secret %q through %s at %s, and that Secret does not exist in namespace %q", [r.from.kind, r.namespace, r.from.name, r.secret, r.via, r.path, r.namespace]),
+	"resource": r.from,
 	"details": {"secret": r.secret, "via": r.via, "path": r.path},
 } if {
 	input.views.secrets.complete

@@ -3,7 +3,7 @@ package fleetguard.cluster.secrets.missing_test
 import data.fleetguard.cluster.lib.fixtures
 import data.fleetguard.cluster.secrets.missing
 
-ref := {"namespace": "shop", "secret": "registry", "from": {"kind": "ServiceAccount", "namespace": "shop", "name": "web"}, "via": "serviceAccount.imagePullSecrets", "path": "imagePullSecrets[0]", "optional": false, "controlled": false}
+ref := {"namespace": "shop", "secret": "registry", "from": {"apiVersion": "v1", "kind": "ServiceAccount", "namespace": "shop", "name": "web"}, "via": "serviceAccount.imagePullSecrets", "path": "imagePullSecrets[0]", "optional": false, "controlled": false}
 
 test_missing_secret_fails if {
 	v := missing.violation with input as fixtures.views({"secrets": {"missing": [ref]}})
