@@ -496,21 +496,18 @@ func nonNil[T any](l []T) []T {
 // rules, repeated in every grant) become one shared term, which OPA never
 // modifies.
 func value(x any) (ast.Value, error) {
-	c := converter{shared: map[any]*ast.Term{}, lists: map[list]*ast.Term{}}
+	c := converter{refs: map[snapshot.Ref]*ast.Term{}, secretRefs: map[snapshot.SecretRef]*ast.Term{}, lists: map[list]*ast.Term{}}
 	return c.value(x)
 }
 
 type converter struct {
-	shared map[any]*ast.Term // by value, for the types in sharedTypes
-	lists  map[list]*ast.Term
-}
-
-// sharedTypes are the comparable values the views repeat: object references,
-// and secret references (a reference to a missing Secret is in references,
-// missing and exposed alike).
-var sharedTypes = map[reflect.Type]bool{
-	reflect.TypeFor[snapshot.Ref]():       true,
-	reflect.TypeFor[snapshot.SecretRef](): true,
+	// Terms by value for the comparable values the views repeat: object
+	// references, and secret references (a reference to a missing Secret
+	// is in references, missing and exposed alike). Typed maps: hashing
+	// them as interfaces was a fifth of converting the views.
+	refs       map[snapshot.Ref]*ast.Term
+	secretRefs map[snapshot.SecretRef]*ast.Term
+	lists      map[list]*ast.Term
 }
 
 // list identifies a []string by its backing array and length.
@@ -566,6 +563,8 @@ var (
 	jsonMarshaler = reflect.TypeFor[json.Marshaler]()
 	textMarshaler = reflect.TypeFor[encoding.TextMarshaler]()
 	stringsType   = reflect.TypeFor[[]string]()
+	refType       = reflect.TypeFor[snapshot.Ref]()
+	secretRefType = reflect.TypeFor[snapshot.SecretRef]()
 	marshalers    sync.Map // reflect.Type -> bool: has its own JSON or text encoding
 )
 
@@ -579,23 +578,14 @@ func marshals(t reflect.Type) bool {
 	return m
 }
 
-// term converts v to a term, shared for the values of sharedTypes and string lists
+// term converts v to a term, shared for references and string lists
 // already converted.
 func (c *converter) term(v reflect.Value) (*ast.Term, error) {
-	if sharedTypes[v.Type()] {
-		k := v.Interface()
-		if t, ok := c.shared[k]; ok {
-			return t, nil
-		}
-		val, err := c.reflect(v)
-		if err != nil {
-			return nil, err
-		}
-		t := ast.NewTerm(val)
-		c.shared[k] = t
-		return t, nil
-	}
 	switch v.Type() {
+	case refType:
+		return shared(c, c.refs, v)
+	case secretRefType:
+		return shared(c, c.secretRefs, v)
 	case stringsType:
 		if v.Len() == 0 {
 			break
@@ -706,6 +696,27 @@ func (c *converter) reflect(v reflect.Value) (ast.Value, error) {
 		return ast.NewObject(kvs...), nil
 	}
 	return viaJSON(v)
+}
+
+// shared is the term of v, a value of type K, from terms: converted once
+// per distinct value.
+func shared[K comparable](c *converter, terms map[K]*ast.Term, v reflect.Value) (*ast.Term, error) {
+	var k K
+	if v.CanAddr() {
+		k = *v.Addr().Interface().(*K) // no copy to the heap
+	} else {
+		k = v.Interface().(K)
+	}
+	if t, ok := terms[k]; ok {
+		return t, nil
+	}
+	val, err := c.reflect(v)
+	if err != nil {
+		return nil, err
+	}
+	t := ast.NewTerm(val)
+	terms[k] = t
+	return t, nil
 }
 
 // viaJSON converts what value does not handle itself through encoding/json.
