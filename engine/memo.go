@@ -242,11 +242,10 @@ func appendValue(b []byte, v ast.Value) []byte {
 	case ast.Set:
 		return appendValue(append(b, '{'), x.Sorted())
 	case ast.Object:
-		keys := x.Keys() // sorted
-		b = binary.AppendUvarint(append(b, 'o'), uint64(len(keys)))
-		for _, k := range keys {
-			b = appendValue(appendValue(b, k.Value), x.Get(k).Value)
-		}
+		b = binary.AppendUvarint(append(b, 'o'), uint64(x.Len()))
+		x.Foreach(func(k, v *ast.Term) { // in key order, without a copy of the keys
+			b = appendValue(appendValue(b, k.Value), v.Value)
+		})
 		return b
 	}
 	// refs, vars, calls: not in a converted input, but kept apart
