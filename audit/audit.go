@@ -251,10 +251,7 @@ func (c *cluster) evaluateScopes(ctx context.Context, eng *engine.Engine, opts O
 	}
 	c.views = s.Derive()
 	// Each object is converted to an OPA value once, for both scopes.
-	vals, err := objectValues(s)
-	if err != nil {
-		c.errs = append(c.errs, engine.InputError{Cluster: s.Cluster.Name, Message: err.Error()})
-	}
+	vals := objectValues(s)
 	ins, err := objectInputs(eng, s, vals)
 	if err != nil {
 		c.errs = append(c.errs, engine.InputError{Cluster: s.Cluster.Name, Message: err.Error()})
@@ -368,25 +365,18 @@ func objectInputs(eng *engine.Engine, s *snapshot.Snapshot, vals map[string][]as
 }
 
 // objectValues converts every object of s to an OPA value, by kind and in
-// order (with value: faster than ast.InterfaceToValue, to the same value). An object that fails to convert has no value (nil) and is
-// converted again, and its error reported, where it is evaluated; the
-// error returned names the first.
-func objectValues(s *snapshot.Snapshot) (map[string][]ast.Value, error) {
+// order (with value: faster than ast.InterfaceToValue, to the same value).
+// An object that fails to convert has no value (nil): it is converted, and
+// its error reported, where it is evaluated.
+func objectValues(s *snapshot.Snapshot) map[string][]ast.Value {
 	out := make(map[string][]ast.Value, len(s.Objects))
-	var first error
+	c := newConverter()
 	for k, objs := range s.Objects {
 		vs := make([]ast.Value, len(objs))
 		for i, o := range objs {
-			v, err := value(o)
-			if err != nil {
-				if first == nil {
-					first = fmt.Errorf("converting object %d of kind %s: %w", i, k, err)
-				}
-				continue
-			}
-			vs[i] = v
+			vs[i], _ = c.value(o)
 		}
 		out[k] = vs
 	}
-	return out, first
+	return out
 }

@@ -496,8 +496,13 @@ func nonNil[T any](l []T) []T {
 // rules, repeated in every grant) become one shared term, which OPA never
 // modifies.
 func value(x any) (ast.Value, error) {
-	c := converter{refs: map[snapshot.Ref]*ast.Term{}, secretRefs: map[snapshot.SecretRef]*ast.Term{}, lists: map[list]*ast.Term{}}
-	return c.value(x)
+	return newConverter().value(x)
+}
+
+// newConverter makes a converter; the terms it shares are those of the
+// values it converts.
+func newConverter() *converter {
+	return &converter{refs: map[snapshot.Ref]*ast.Term{}, secretRefs: map[snapshot.SecretRef]*ast.Term{}, lists: map[list]*ast.Term{}}
 }
 
 type converter struct {

@@ -49,11 +49,7 @@ func TestClusterInput(t *testing.T) {
 	opts := Options{Now: func() time.Time { return auditTime }}
 	in := roundTrip(t, clusterInput(s, s.Derive(), nil, opts))
 	// The objects the object scope converted make the same input.
-	vals, err := objectValues(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if shared := roundTrip(t, clusterInput(s, s.Derive(), vals, opts)); !reflect.DeepEqual(shared, in) {
+	if shared := roundTrip(t, clusterInput(s, s.Derive(), objectValues(s), opts)); !reflect.DeepEqual(shared, in) {
 		t.Error("the input with the objects converted once differs from the input converting them")
 	}
 	tests := []struct {

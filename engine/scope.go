@@ -72,8 +72,8 @@ func (e *Engine) evalScope(ctx context.Context, scope, cluster string, input any
 			f := p.finding(raw, scope)
 			f.Cluster = cluster
 			if m, ok := raw.Value.(ast.Object); ok {
-				f.Resource = resourceOfValue(valueAt(m, "resource"))
-				if c, _ := stringAt(m, "cluster"); c != "" {
+				f.Resource = resourceOfValue(valueAt(m, resourceKey))
+				if c := stringAt(m, clusterKey); c != "" {
 					f.Cluster = c
 				}
 			}

@@ -44,12 +44,12 @@ func violationParts(raw *ast.Term) (string, Details) {
 	case ast.String:
 		return string(x), nil
 	case ast.Object:
-		msg, _ := stringAt(x, "msg")
+		msg := stringAt(x, msgKey)
 		if msg == "" {
 			msg = fmt.Sprint(generic(x))
 		}
 		var details Details
-		if d, ok := valueAt(x, "details").(ast.Object); ok && d.Len() > 0 {
+		if d, ok := valueAt(x, detailsKey).(ast.Object); ok && d.Len() > 0 {
 			details = appendJSON(nil, d)
 		}
 		return msg, details
@@ -57,30 +57,28 @@ func violationParts(raw *ast.Term) (string, Details) {
 	return fmt.Sprint(generic(raw.Value)), nil
 }
 
+// The keys violations are read by, made once.
 var (
-	msgKey      = ast.InternedTerm("msg")
-	detailsKey  = ast.InternedTerm("details")
-	resourceKey = ast.InternedTerm("resource")
-	clusterKey  = ast.InternedTerm("cluster")
+	msgKey      = ast.StringTerm("msg")
+	detailsKey  = ast.StringTerm("details")
+	resourceKey = ast.StringTerm("resource")
+	clusterKey  = ast.StringTerm("cluster")
+	// resourceKeys are the keys of a resource object, in Resource's order.
+	resourceKeys = [...]*ast.Term{ast.StringTerm("apiVersion"), ast.StringTerm("kind"), ast.StringTerm("namespace"), ast.StringTerm("name")}
 )
 
-// keyTerms are the object keys violations are read by, made once.
-var keyTerms = map[string]*ast.Term{"msg": msgKey, "details": detailsKey, "resource": resourceKey, "cluster": clusterKey}
-
-func valueAt(o ast.Object, key string) ast.Value {
-	k := keyTerms[key]
-	if k == nil {
-		k = ast.StringTerm(key)
-	}
-	if t := o.Get(k); t != nil {
+// valueAt is o's value at key, nil when o has none.
+func valueAt(o ast.Object, key *ast.Term) ast.Value {
+	if t := o.Get(key); t != nil {
 		return t.Value
 	}
 	return nil
 }
 
-func stringAt(o ast.Object, key string) (string, bool) {
-	s, ok := valueAt(o, key).(ast.String)
-	return string(s), ok
+// stringAt is o's string at key, "" when it has none.
+func stringAt(o ast.Object, key *ast.Term) string {
+	s, _ := valueAt(o, key).(ast.String)
+	return string(s)
 }
 
 // resourceOfValue reads a violation's "resource" object; missing or
@@ -91,13 +89,10 @@ func resourceOfValue(v ast.Value) Resource {
 	if !ok {
 		return r
 	}
-	for _, f := range [...]struct {
-		key string
-		dst *string
-	}{{"apiVersion", &r.APIVersion}, {"kind", &r.Kind}, {"namespace", &r.Namespace}, {"name", &r.Name}} {
-		if t := o.Get(ast.InternedTerm(f.key)); t != nil {
+	for i, dst := range [...]*string{&r.APIVersion, &r.Kind, &r.Namespace, &r.Name} {
+		if t := o.Get(resourceKeys[i]); t != nil {
 			if s, ok := t.Value.(ast.String); ok {
-				*f.dst = string(s)
+				*dst = string(s)
 			}
 		}
 	}
