@@ -502,7 +502,7 @@ func value(x any) (ast.Value, error) {
 // newConverter makes a converter; the terms it shares are those of the
 // values it converts.
 func newConverter() *converter {
-	return &converter{refs: map[snapshot.Ref]*ast.Term{}, secretRefs: map[snapshot.SecretRef]*ast.Term{}, lists: map[list]*ast.Term{}}
+	return &converter{keys: map[string]*ast.Term{}, refs: map[snapshot.Ref]*ast.Term{}, secretRefs: map[snapshot.SecretRef]*ast.Term{}, lists: map[list]*ast.Term{}}
 }
 
 type converter struct {
@@ -513,6 +513,7 @@ type converter struct {
 	refs       map[snapshot.Ref]*ast.Term
 	secretRefs map[snapshot.SecretRef]*ast.Term
 	lists      map[list]*ast.Term
+	keys       map[string]*ast.Term // see key
 }
 
 // list identifies a []string by its backing array and length.
@@ -540,7 +541,7 @@ func (c *converter) value(x any) (ast.Value, error) {
 			if err != nil {
 				return nil, err
 			}
-			kvs = append(kvs, [2]*ast.Term{ast.StringTerm(k), ast.NewTerm(v)})
+			kvs = append(kvs, [2]*ast.Term{c.key(k), ast.NewTerm(v)})
 		}
 		return ast.NewObject(kvs...), nil
 	case []any:
@@ -675,7 +676,7 @@ func (c *converter) reflect(v reflect.Value) (ast.Value, error) {
 			if err != nil {
 				return nil, err
 			}
-			kvs = append(kvs, [2]*ast.Term{ast.StringTerm(it.Key().String()), e})
+			kvs = append(kvs, [2]*ast.Term{c.key(it.Key().String()), e})
 		}
 		return ast.NewObject(kvs...), nil
 	case reflect.Struct:
@@ -696,11 +697,22 @@ func (c *converter) reflect(v reflect.Value) (ast.Value, error) {
 			if err != nil {
 				return nil, fmt.Errorf("field %s: %w", f.name, err)
 			}
-			kvs = append(kvs, [2]*ast.Term{ast.StringTerm(f.name), e})
+			kvs = append(kvs, [2]*ast.Term{c.key(f.name), e})
 		}
 		return ast.NewObject(kvs...), nil
 	}
 	return viaJSON(v)
+}
+
+// key is the term of an object key, made once per distinct key: objects
+// of a kind repeat the same keys.
+func (c *converter) key(k string) *ast.Term {
+	t, ok := c.keys[k]
+	if !ok {
+		t = ast.StringTerm(k)
+		c.keys[k] = t
+	}
+	return t
 }
 
 // shared is the term of v, a value of type K, from terms: converted once
