@@ -502,7 +502,7 @@ func value(x any) (ast.Value, error) {
 // newConverter makes a converter; the terms it shares are those of the
 // values it converts.
 func newConverter() *converter {
-	return &converter{keys: map[string]*ast.Term{}, refs: map[snapshot.Ref]*ast.Term{}, secretRefs: map[snapshot.SecretRef]*ast.Term{}, lists: map[list]*ast.Term{}}
+	return &converter{strs: map[string]*ast.Term{}, refs: map[snapshot.Ref]*ast.Term{}, secretRefs: map[snapshot.SecretRef]*ast.Term{}, lists: map[list]*ast.Term{}}
 }
 
 type converter struct {
@@ -513,7 +513,7 @@ type converter struct {
 	refs       map[snapshot.Ref]*ast.Term
 	secretRefs map[snapshot.SecretRef]*ast.Term
 	lists      map[list]*ast.Term
-	keys       map[string]*ast.Term // see key
+	strs       map[string]*ast.Term // see str
 }
 
 // list identifies a []string by its backing array and length.
@@ -537,11 +537,11 @@ func (c *converter) value(x any) (ast.Value, error) {
 	case map[string]any:
 		kvs := make([][2]*ast.Term, 0, len(x))
 		for k, e := range x {
-			v, err := c.value(e)
+			t, err := c.elem(e)
 			if err != nil {
 				return nil, err
 			}
-			kvs = append(kvs, [2]*ast.Term{c.key(k), ast.NewTerm(v)})
+			kvs = append(kvs, [2]*ast.Term{c.str(k), t})
 		}
 		return ast.NewObject(kvs...), nil
 	case []any:
@@ -676,7 +676,7 @@ func (c *converter) reflect(v reflect.Value) (ast.Value, error) {
 			if err != nil {
 				return nil, err
 			}
-			kvs = append(kvs, [2]*ast.Term{c.key(it.Key().String()), e})
+			kvs = append(kvs, [2]*ast.Term{c.str(it.Key().String()), e})
 		}
 		return ast.NewObject(kvs...), nil
 	case reflect.Struct:
@@ -697,20 +697,32 @@ func (c *converter) reflect(v reflect.Value) (ast.Value, error) {
 			if err != nil {
 				return nil, fmt.Errorf("field %s: %w", f.name, err)
 			}
-			kvs = append(kvs, [2]*ast.Term{c.key(f.name), e})
+			kvs = append(kvs, [2]*ast.Term{c.str(f.name), e})
 		}
 		return ast.NewObject(kvs...), nil
 	}
 	return viaJSON(v)
 }
 
-// key is the term of an object key, made once per distinct key: objects
-// of a kind repeat the same keys.
-func (c *converter) key(k string) *ast.Term {
-	t, ok := c.keys[k]
+// elem converts a member of a map or slice to a term, a string through str.
+func (c *converter) elem(x any) (*ast.Term, error) {
+	if s, ok := x.(string); ok {
+		return c.str(s), nil
+	}
+	v, err := c.value(x)
+	if err != nil {
+		return nil, err
+	}
+	return ast.NewTerm(v), nil
+}
+
+// str is the term of a string, made once per distinct string: objects of a
+// kind repeat their keys and many of their values.
+func (c *converter) str(s string) *ast.Term {
+	t, ok := c.strs[s]
 	if !ok {
-		t = ast.StringTerm(k)
-		c.keys[k] = t
+		t = ast.StringTerm(s)
+		c.strs[s] = t
 	}
 	return t
 }
@@ -856,11 +868,11 @@ func arrayOf[E any](c *converter, xs []E) (ast.Value, error) {
 	}
 	ts := make([]*ast.Term, len(xs))
 	for i, e := range xs {
-		v, err := c.value(e)
+		t, err := c.elem(any(e))
 		if err != nil {
 			return nil, err
 		}
-		ts[i] = ast.NewTerm(v)
+		ts[i] = t
 	}
 	return ast.NewArray(ts...), nil
 }
