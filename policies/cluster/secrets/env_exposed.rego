@@ -21,18 +21,17 @@ package fleetguard.cluster.secrets.env_exposed
 
 import data.fleetguard.cluster.lib.k8s
 
-key(r) := sprintf(" key %q", [r.key]) if r.key
-
-else := " (all keys)"
-
 # A reference's from is the referencing object, in the namespace of the
-# Secret, with its apiVersion: the finding's resource as it is.
+# Secret, with its apiVersion: the finding's resource as it is. An env
+# reference names one key; an envFrom reference has none and exposes all.
 violation contains {
-	"msg": sprintf("%s %s/%s exposes Secret %q%s through %s at %s", [r.from.kind, r.namespace, r.from.name, r.secret, key(r), r.via, r.path]),
+	"msg": sprintf("%s %s/%s exposes Secret %q%s through %s at %s", [r.from.kind, r.namespace, r.from.name, r.secret, keys, r.via, r.path]),
 	"resource": r.from,
-	"details": {"secret": r.secret, "via": r.via, "path": r.path, "key": object.get(r, "key", "")},
+	"details": {"secret": r.secret, "via": r.via, "path": r.path, "key": key},
 } if {
 	some r in input.views.secrets.exposed
 	not r.controlled
 	not k8s.system_namespace(r.namespace)
+	key := object.get(r, "key", "")
+	keys := object.get({"": " (all keys)"}, key, sprintf(" key %q", [key]))
 }
