@@ -242,14 +242,20 @@ func appendValue(b []byte, v ast.Value) []byte {
 	case ast.Set:
 		return appendValue(append(b, '{'), x.Sorted())
 	case ast.Object:
-		b = binary.AppendUvarint(append(b, 'o'), uint64(x.Len()))
-		x.Foreach(func(k, v *ast.Term) { // in key order, without a copy of the keys
-			b = appendValue(appendValue(b, k.Value), v.Value)
-		})
-		return b
+		return appendObject(b, x)
 	}
 	// refs, vars, calls: not in a converted input, but kept apart
 	return appendString(append(b, '?'), v.String())
+}
+
+// appendObject is appendValue for objects, apart so that only it moves b
+// to the heap for the closure.
+func appendObject(b []byte, x ast.Object) []byte {
+	b = binary.AppendUvarint(append(b, 'o'), uint64(x.Len()))
+	x.Foreach(func(k, v *ast.Term) { // in key order, without a copy of the keys
+		b = appendValue(appendValue(b, k.Value), v.Value)
+	})
+	return b
 }
 
 func appendString(b []byte, s string) []byte {
