@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	_ "embed"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -70,12 +71,44 @@ func Load(path string) (*Snapshot, error) {
 		return nil, fmt.Errorf("reading snapshot: %w", err)
 	}
 	defer f.Close()
-	return Decode(f, path)
+	return decodeFrom(f, path, sizeHint(f))
 }
+
+// sizeHint guesses the decoded size of a snapshot file, so that reading it
+// allocates once: gzip's trailer holds the size of the last member's data
+// (mod 4 GiB), a plain file's size is its own. 0 when unknown. It is only a
+// guess: a wrong one costs a reallocation, never a wrong read.
+func sizeHint(f *os.File) int64 {
+	st, err := f.Stat()
+	if err != nil || st.Size() < 18 { // less than a gzip header and trailer
+		return 0
+	}
+	var head [2]byte
+	var tail [4]byte
+	if _, err := f.ReadAt(head[:], 0); err != nil {
+		return 0
+	}
+	if head != [2]byte{0x1f, 0x8b} {
+		return st.Size()
+	}
+	if _, err := f.ReadAt(tail[:], st.Size()-4); err != nil {
+		return 0
+	}
+	// The trailer is the file's word: no more than deflate can expand to.
+	return min(int64(binary.LittleEndian.Uint32(tail[:])), st.Size()*maxDeflateRatio)
+}
+
+// maxDeflateRatio bounds how much deflate can expand its input.
+const maxDeflateRatio = 1032
 
 // Decode reads, validates and decodes one snapshot from r, gzip-compressed or
 // not (detected from the content). name is used in errors only.
 func Decode(r io.Reader, name string) (*Snapshot, error) {
+	return decodeFrom(r, name, 0)
+}
+
+// decodeFrom is Decode with a guess of the decoded size (0: none).
+func decodeFrom(r io.Reader, name string, hint int64) (*Snapshot, error) {
 	br := bufio.NewReader(r)
 	var in io.Reader = br
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
@@ -88,7 +121,11 @@ func Decode(r io.Reader, name string) (*Snapshot, error) {
 	} else if strings.HasSuffix(name, ".gz") {
 		return nil, fmt.Errorf("snapshot %s: name ends in .gz but the content is not gzip", name)
 	}
-	data, err := io.ReadAll(io.LimitReader(in, maxSize+1))
+	var buf bytes.Buffer
+	// Room for the guess and the reader's last probe for EOF (bytes.MinRead).
+	buf.Grow(int(min(max(hint, 0), maxSize)) + bytes.MinRead + 1)
+	_, err := buf.ReadFrom(io.LimitReader(in, maxSize+1))
+	data := buf.Bytes()
 	if err != nil {
 		return nil, fmt.Errorf("snapshot %s: reading: %w", name, err)
 	}

@@ -908,3 +908,49 @@ func TestDecodeTakesObjectsAsDecoded(t *testing.T) {
 		t.Fatal("no valid snapshot fixture was checked")
 	}
 }
+
+// sizeHint is exact for a gzip snapshot and a plain one, bounded for a
+// trailer that lies, and a wrong hint still loads the snapshot.
+func TestSizeHint(t *testing.T) {
+	raw := minimal(t, nil)
+	dir := t.TempDir()
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(raw)
+	zw.Close()
+	lying := bytes.Clone(gz.Bytes())
+	copy(lying[len(lying)-4:], []byte{0xff, 0xff, 0xff, 0xff}) // ISIZE 4 GiB - 1
+	for name, c := range map[string]struct {
+		data []byte
+		max  int64 // the hint is at most this, and exactly this unless lie
+		lie  bool
+	}{
+		"s.json":        {raw, int64(len(raw)), false},
+		"s.json.gz":     {gz.Bytes(), int64(len(raw)), false},
+		"lying.json.gz": {lying, int64(len(lying)) * maxDeflateRatio, true},
+	} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, c.data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := sizeHint(f)
+		f.Close()
+		if got > c.max || (!c.lie && got != c.max) {
+			t.Errorf("%s: hint %d, want %d (at most)", name, got, c.max)
+		}
+		if c.lie {
+			// gzip checks its trailer: a lying size fails to load, cleanly.
+			if _, err := Load(path); err == nil || !strings.Contains(err.Error(), name) {
+				t.Errorf("%s: error = %v", name, err)
+			}
+			continue
+		}
+		if s, err := Load(path); err != nil || s.Cluster.Name != "c" {
+			t.Errorf("%s: Load = %v, %v", name, s, err)
+		}
+	}
+}
