@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"slices"
 
@@ -21,6 +20,7 @@ import (
 type packed struct {
 	data []byte
 	n    int
+	size int // the encoded findings' length, before compression
 }
 
 // codec encodes findings field by field (TestPackRoundTripEveryField fails
@@ -57,18 +57,20 @@ func (c *codec) pack(findings []engine.Finding) (packed, error) {
 		return packed{}, err
 	}
 	raw := make([]byte, 0, 2*packChunk)
+	size := 0
 	for i := range findings {
 		if raw = c.appendFinding(raw, &findings[i]); len(raw) >= packChunk || i == len(findings)-1 {
 			if _, err := zw.Write(raw); err != nil {
 				return packed{}, err
 			}
+			size += len(raw)
 			raw = raw[:0]
 		}
 	}
 	if err := zw.Close(); err != nil {
 		return packed{}, err
 	}
-	return packed{data: bytes.Clone(buf.Bytes()), n: len(findings)}, nil
+	return packed{data: bytes.Clone(buf.Bytes()), n: len(findings), size: size}, nil
 }
 
 func (c *codec) appendFinding(b []byte, f *engine.Finding) []byte {
@@ -128,10 +130,14 @@ func (c *codec) unpack(p packed, dst []engine.Finding, in *interner) error {
 	if err != nil {
 		return fmt.Errorf("unpacking findings: %w", err)
 	}
-	raw, err := io.ReadAll(zr)
-	if err != nil {
+	// Read in one allocation of the size packed (and room for the probe
+	// for EOF), not grown as io.ReadAll grows.
+	var buf bytes.Buffer
+	buf.Grow(p.size + bytes.MinRead)
+	if _, err := buf.ReadFrom(zr); err != nil {
 		return fmt.Errorf("unpacking findings: %w", err)
 	}
+	raw := buf.Bytes()
 	d := decoder{b: raw, in: in}
 	for i := range dst {
 		c.readFinding(&d, &dst[i])
