@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -68,6 +69,7 @@ func (e *Engine) evalScope(ctx context.Context, scope, cluster string, input any
 			return
 		}
 		v.Failed = append(v.Failed, p.ID)
+		v.Findings = slices.Grow(v.Findings, len(vs))
 		for _, raw := range vs {
 			f := p.finding(raw, scope)
 			f.Cluster = cluster
