@@ -7,9 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"runtime"
-	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -350,9 +348,9 @@ func objectInputs(eng *engine.Engine, s *snapshot.Snapshot, vals map[string][]as
 	}
 	ins := engine.Inputs(all, tmpl)
 	if vals != nil {
-		// s.All is every kind's objects, kinds in sorted order.
+		// s.All is every kind's objects, in s.Kinds order.
 		i := 0
-		for _, k := range slices.Sorted(maps.Keys(s.Objects)) {
+		for _, k := range s.Kinds() {
 			for j := range s.Objects[k] {
 				if j < len(vals[k]) {
 					ins[i].Value = vals[k][j]

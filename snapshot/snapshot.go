@@ -1,7 +1,6 @@
 package snapshot
 
 import (
-	"sort"
 	"time"
 )
 
@@ -116,18 +115,20 @@ func (s *Snapshot) Add(obj map[string]any) {
 	s.Objects[kind] = append(s.Objects[kind], Sanitize(obj))
 }
 
-// All returns every object of the snapshot, kinds in sorted order and objects
-// in stored order. The slice is new; the objects are shared, not copied.
+// Kinds returns the kinds of the snapshot's objects, sorted: the order All
+// lists them in.
+func (s *Snapshot) Kinds() []string { return sortedKeys(s.Objects) }
+
+// All returns every object of the snapshot, the kinds in Kinds order and
+// objects in stored order. The slice is new; the objects are shared, not
+// copied.
 func (s *Snapshot) All() []map[string]any {
-	kinds := make([]string, 0, len(s.Objects))
 	n := 0
-	for k, objs := range s.Objects {
-		kinds = append(kinds, k)
+	for _, objs := range s.Objects {
 		n += len(objs)
 	}
-	sort.Strings(kinds)
 	out := make([]map[string]any, 0, n)
-	for _, k := range kinds {
+	for _, k := range s.Kinds() {
 		out = append(out, s.Objects[k]...)
 	}
 	return out
