@@ -249,7 +249,20 @@ func problems(doc any) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = sch.Validate(doc)
+	ps, err := problemsOf(sch.Validate(doc))
+	if err != nil {
+		return nil, err
+	}
+	lines := make([]string, len(ps))
+	for i, p := range ps {
+		lines[i] = p.String()
+	}
+	return lines, nil
+}
+
+// problemsOf reads a validator's result: its problems (none when err is
+// nil), or an error when the validator failed otherwise.
+func problemsOf(err error) ([]schema.Problem, error) {
 	if err == nil {
 		return nil, nil
 	}
@@ -257,11 +270,7 @@ func problems(doc any) ([]string, error) {
 	if ps == nil {
 		return nil, fmt.Errorf("validating: %w", err)
 	}
-	lines := make([]string, len(ps))
-	for i, p := range ps {
-		lines[i] = p.String()
-	}
-	return lines, nil
+	return ps, nil
 }
 
 // validateDoc is validate, with the objects checked one at a time
@@ -383,13 +392,9 @@ func validateObject(k string, obj map[string]any) ([]problem, error) {
 	if sch == nil {
 		sch = schemas[""]
 	}
-	err = validateJSON(sch, obj)
-	if err == nil {
-		return nil, nil
-	}
-	ps := schema.Problems(err)
-	if ps == nil {
-		return nil, fmt.Errorf("validating: %w", err)
+	ps, err := problemsOf(validateJSON(sch, obj))
+	if err != nil {
+		return nil, err
 	}
 	out := make([]problem, len(ps))
 	for i, p := range ps {
