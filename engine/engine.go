@@ -410,7 +410,7 @@ func (e *Engine) verdict(ctx context.Context, q *policyQuery, input ast.Value) (
 // evalOnce evaluates a combined policy query, which has exactly one result
 // when every policy's violation set is defined.
 func evalOnce(ctx context.Context, q rego.PreparedEvalQuery, input ast.Value) (rego.Result, error) {
-	rs, err := q.Eval(ctx, rego.EvalParsedInput(input), rego.EvalGenerateJSON(asTerm))
+	rs, err := q.Eval(ctx, rego.EvalParsedInput(input), termResults)
 	if err != nil {
 		return rego.Result{}, err
 	}

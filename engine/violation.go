@@ -14,8 +14,9 @@ import (
 // and fleet scopes, its resource and cluster, so building the generic form
 // of thousands of violations first is wasted work.
 
-// asTerm keeps a query result as OPA made it (rego.EvalGenerateJSON).
-func asTerm(t *ast.Term, _ *rego.EvalContext) (any, error) { return t, nil }
+// termResults keeps query results as OPA made them, made once for every
+// evaluation.
+var termResults = rego.EvalGenerateJSON(func(t *ast.Term, _ *rego.EvalContext) (any, error) { return t, nil })
 
 // violationsOf lists the violations a policy's binding holds: the members
 // of its violation set (or array); none when the binding is anything else.
