@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
@@ -40,6 +41,25 @@ func Compiled(url string, raw []byte, assertFormat bool) func() (*jsonschema.Sch
 	})
 }
 
+// sortedNames is e's message, with the property names of an
+// additionalProperties or unevaluatedProperties failure sorted: the
+// validator lists them in map order, so the same document would otherwise
+// give a different message from one run to the next.
+func sortedNames(e *jsonschema.ValidationError) string {
+	for _, kw := range []string{"additionalProperties", "unevaluatedProperties"} {
+		if !strings.HasSuffix(e.KeywordLocation, "/"+kw) {
+			continue
+		}
+		list, ok := strings.CutPrefix(e.Message, kw+" ")
+		if list, ok2 := strings.CutSuffix(list, " not allowed"); ok && ok2 {
+			names := strings.Split(list, ", ")
+			sort.Strings(names)
+			return kw + " " + strings.Join(names, ", ") + " not allowed"
+		}
+	}
+	return e.Message
+}
+
 // Problems returns the leaf failures of a validation error, sorted and
 // without duplicates; nil when err is not a validation error.
 func Problems(err error) []Problem {
@@ -52,7 +72,7 @@ func Problems(err error) []Problem {
 	var walk func(e *jsonschema.ValidationError)
 	walk = func(e *jsonschema.ValidationError) {
 		if len(e.Causes) == 0 {
-			p := Problem{Pointer: e.InstanceLocation, Message: e.Message}
+			p := Problem{Pointer: e.InstanceLocation, Message: sortedNames(e)}
 			if p.Pointer == "" {
 				p.Pointer = "/"
 			}

@@ -35,3 +35,19 @@ func TestBrokenSchema(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// The validator lists unknown properties in map order; Problems sorts them,
+// so one document always gives one message.
+func TestProblemsNameUnknownPropertiesInOrder(t *testing.T) {
+	s, err := Compiled("t.json", []byte(`{"type":"object","additionalProperties":false}`), false)()
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := map[string]any{"e": 1, "b": 1, "d": 1, "a": 1, "c": 1}
+	for range 20 {
+		ps := Problems(s.Validate(doc))
+		if len(ps) != 1 || ps[0].Message != "additionalProperties 'a', 'b', 'c', 'd', 'e' not allowed" {
+			t.Fatalf("problems = %v", ps)
+		}
+	}
+}
