@@ -2,9 +2,11 @@
 # references and versions. No violation rule, so not a policy.
 package fleetguard.cluster.lib.k8s
 
-# system_namespace(ns) is true for the platform's own namespaces
-# (input.config.systemNamespaces).
-system_namespace(ns) if ns in input.config.systemNamespaces
+# system_namespaces are the platform's own namespaces
+# (input.config.systemNamespaces), as a set computed once per evaluation:
+# `ns in k8s.system_namespaces` costs a lookup, where a function call per
+# reference costs several allocations (the policies test thousands).
+system_namespaces := {ns | some ns in input.config.systemNamespaces}
 
 # api_versions gives the apiVersion to report for a kind named in a view.
 api_versions := {

@@ -14,7 +14,7 @@ system_subject(s) if {
 
 system_subject(s) if {
 	s.kind == "ServiceAccount"
-	k8s.system_namespace(s.namespace)
+	s.namespace in k8s.system_namespaces
 }
 
 # direct(g) is true for a grant or permission bound to the subject itself,

@@ -38,6 +38,6 @@ violation contains {
 	"details": {"direction": a.direction, "rule": a.rule, "peer": a.peer, "reason": a.reason, "ports": a.ports},
 } if {
 	some p in input.views.network.policies
-	not k8s.system_namespace(p.namespace)
+	not p.namespace in k8s.system_namespaces
 	some a in p.allowAll
 }

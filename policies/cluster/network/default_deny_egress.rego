@@ -27,7 +27,7 @@ violation contains {
 	"details": {"policies": ns.policies},
 } if {
 	some ns in input.views.network.namespaces
-	not k8s.system_namespace(ns.name)
+	not ns.name in k8s.system_namespaces
 	count(ns.policies) > 0
 	not ns.defaultDenyEgress
 }

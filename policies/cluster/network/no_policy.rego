@@ -28,6 +28,6 @@ violation contains {
 	"details": {"pods": ns.pods},
 } if {
 	some ns in input.views.network.namespaces
-	not k8s.system_namespace(ns.name)
+	not ns.name in k8s.system_namespaces
 	count(ns.policies) == 0
 }

@@ -27,6 +27,6 @@ violation contains {
 	"resource": {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "namespace": p.namespace, "name": p.name},
 } if {
 	some p in input.views.network.policies
-	not k8s.system_namespace(p.namespace)
+	not p.namespace in k8s.system_namespaces
 	count(p.selected) == 0
 }

@@ -36,6 +36,6 @@ violation contains {
 	some p in input.views.network.pods
 	not p.selected
 	not p.controlled
-	not k8s.system_namespace(p.namespace)
+	not p.namespace in k8s.system_namespaces
 	p.namespace in with_policies
 }

@@ -27,6 +27,6 @@ violation contains {
 } if {
 	some ns in input.snapshot.objects.Namespace
 	name := ns.metadata.name
-	not k8s.system_namespace(name)
+	not name in k8s.system_namespaces
 	not ns.metadata.labels["pod-security.kubernetes.io/enforce"]
 }

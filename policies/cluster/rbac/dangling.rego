@@ -23,11 +23,11 @@ import data.fleetguard.cluster.lib.rbac
 
 system(d) if startswith(d.binding.name, "system:")
 
-system(d) if k8s.system_namespace(object.get(d.binding, "namespace", ""))
+system(d) if d.binding.namespace in k8s.system_namespaces
 
 system(d) if {
 	d.subject.kind == "ServiceAccount"
-	k8s.system_namespace(object.get(d.subject, "namespace", ""))
+	d.subject.namespace in k8s.system_namespaces
 }
 
 what(d) := sprintf("%s %q, which does not exist", [d.roleRef.kind, d.roleRef.name]) if {
@@ -38,7 +38,7 @@ what(d) := sprintf("%s %q, which does not exist", [d.roleRef.kind, d.roleRef.nam
 
 violation contains {
 	"msg": sprintf("%s %q refers to %s", [d.binding.kind, d.binding.name, what(d)]),
-	"resource": rbac.binding_resource(d.binding),
+	"resource": d.binding,
 	"details": d,
 } if {
 	some d in input.views.rbac.dangling

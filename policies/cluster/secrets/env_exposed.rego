@@ -22,16 +22,22 @@ package fleetguard.cluster.secrets.env_exposed
 import data.fleetguard.cluster.lib.k8s
 
 # A reference's from is the referencing object, in the namespace of the
-# Secret, with its apiVersion: the finding's resource as it is. An env
-# reference names one key; an envFrom reference has none and exposes all.
+# Secret, with its apiVersion: the finding's resource as it is. A view's
+# booleans are always present, so `== false` tests them (cheaper than not).
 violation contains {
 	"msg": sprintf("%s %s/%s exposes Secret %q%s through %s at %s", [r.from.kind, r.namespace, r.from.name, r.secret, keys, r.via, r.path]),
 	"resource": r.from,
 	"details": {"secret": r.secret, "via": r.via, "path": r.path, "key": key},
 } if {
 	some r in input.views.secrets.exposed
-	not r.controlled
-	not k8s.system_namespace(r.namespace)
+	r.controlled == false
+	not r.namespace in k8s.system_namespaces
 	key := object.get(r, "key", "")
-	keys := object.get({"": " (all keys)"}, key, sprintf(" key %q", [key]))
+	keys := key_phrase(key)
 }
+
+# key_phrase names what a reference exposes: an env reference names one
+# key; an envFrom reference has none and exposes all.
+key_phrase("") := " (all keys)"
+
+key_phrase(key) := sprintf(" key %q", [key]) if key != ""

@@ -26,5 +26,5 @@ violation contains {
 } if {
 	some s in input.views.secrets.secrets
 	s.type == "kubernetes.io/service-account-token"
-	not k8s.system_namespace(s.namespace)
+	not s.namespace in k8s.system_namespaces
 }

@@ -40,7 +40,7 @@ system(id) if {
 system(id) if {
 	parts := split(id, ":")
 	parts[0] == "ServiceAccount"
-	k8s.system_namespace(parts[1])
+	parts[1] in k8s.system_namespaces
 }
 
 readers(s) := {r.subject | some r in s.readers; not system(r.subject)}
@@ -60,7 +60,7 @@ violation contains {
 	"details": {"readers": rs},
 } if {
 	some s in input.views.secrets.secrets
-	not k8s.system_namespace(s.namespace)
+	not s.namespace in k8s.system_namespaces
 	rs := readers(s)
 	too_many(rs)
 }

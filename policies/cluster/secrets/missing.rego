@@ -21,7 +21,8 @@ package fleetguard.cluster.secrets.missing
 import data.fleetguard.cluster.lib.k8s
 
 # A reference's from is the referencing object, in the namespace of the
-# Secret, with its apiVersion: the finding's resource as it is.
+# Secret, with its apiVersion: the finding's resource as it is. A view's
+# booleans are always present, so `== false` tests them (cheaper than not).
 violation contains {
 	"msg": sprintf("%s %s/%s refers to Secret %q through %s at %s, and that Secret does not exist in namespace %q", [r.from.kind, r.namespace, r.from.name, r.secret, r.via, r.path, r.namespace]),
 	"resource": r.from,
@@ -29,6 +30,6 @@ violation contains {
 } if {
 	input.views.secrets.complete
 	some r in input.views.secrets.missing
-	not r.controlled
-	not k8s.system_namespace(r.namespace)
+	r.controlled == false
+	not r.namespace in k8s.system_namespaces
 }

@@ -47,6 +47,6 @@ violation contains {
 	some w in input.workloads
 	not w.controlled
 	w.automountServiceAccountToken
-	not k8s.system_namespace(w.namespace)
+	not w.namespace in k8s.system_namespaces
 	not sprintf("ServiceAccount:%s:%s", [w.namespace, w.serviceAccountName]) in api_access
 }

@@ -26,5 +26,5 @@ violation contains {
 } if {
 	input.views.secrets.complete
 	some s in input.views.secrets.unused
-	not k8s.system_namespace(s.namespace)
+	not s.namespace in k8s.system_namespaces
 }
