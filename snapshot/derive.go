@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"cmp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -139,4 +140,22 @@ func lessRef(a, b Ref) bool { return compareRef(a, b) < 0 }
 // compareRef orders refs by namespace, kind and name.
 func compareRef(a, b Ref) int {
 	return cmp.Or(strings.Compare(a.Namespace, b.Namespace), strings.Compare(a.Kind, b.Kind), strings.Compare(a.Name, b.Name))
+}
+
+// sortStable sorts xs stably by compare, in the order slices.SortStableFunc
+// gives. A view's elements are structs of a dozen strings: it sorts their
+// indexes (ties broken by index, which makes any sort stable) and moves
+// each element once, instead of copying and swapping the structs
+// themselves through O(n log n) comparisons.
+func sortStable[T any](xs []T, compare func(a, b *T) int) {
+	idx := make([]int32, len(xs))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortFunc(idx, func(i, j int32) int { return cmp.Or(compare(&xs[i], &xs[j]), cmp.Compare(i, j)) })
+	sorted := make([]T, len(xs))
+	for k, i := range idx {
+		sorted[k] = xs[i]
+	}
+	copy(xs, sorted)
 }

@@ -1,7 +1,7 @@
 package snapshot
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -37,6 +37,15 @@ var podSpecPaths = map[string][]string{
 	"CronJob":               {"spec", "jobTemplate", "spec", "template", "spec"},
 }
 
+// podSpecPathNames are podSpecPaths joined with dots, made once.
+var podSpecPathNames = func() map[string]string {
+	m := make(map[string]string, len(podSpecPaths))
+	for k, p := range podSpecPaths {
+		m[k] = strings.Join(p, ".")
+	}
+	return m
+}()
+
 var containerFields = []struct{ field, typ string }{
 	{"initContainers", "initContainer"},
 	{"containers", "container"},
@@ -63,7 +72,7 @@ func PodSpecOf(obj map[string]any) (PodSpec, bool) {
 		}
 		cur = next
 	}
-	ps := PodSpec{Spec: cur, Metadata: meta, Path: joinPath(path), PathKeys: path}
+	ps := PodSpec{Spec: cur, Metadata: meta, Path: podSpecPathNames[kind], PathKeys: path}
 	for _, f := range containerFields {
 		list, _ := cur[f.field].([]any)
 		for i, c := range list {
@@ -72,11 +81,9 @@ func PodSpecOf(obj map[string]any) (PodSpec, bool) {
 				continue
 			}
 			ps.Containers = append(ps.Containers, Container{
-				Type: f.typ, Path: fmt.Sprintf("%s.%s[%d]", ps.Path, f.field, i), Field: f.field, Index: i, Container: cm,
+				Type: f.typ, Path: ps.Path + "." + f.field + "[" + strconv.Itoa(i) + "]", Field: f.field, Index: i, Container: cm,
 			})
 		}
 	}
 	return ps, true
 }
-
-func joinPath(p []string) string { return strings.Join(p, ".") }

@@ -3,7 +3,6 @@ package snapshot
 import (
 	"cmp"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 )
@@ -99,7 +98,7 @@ func deriveSecrets(byKind map[string][]map[string]any, rbac *RBAC, missingKinds 
 			}
 		}
 	}
-	slices.SortStableFunc(view.References, func(a, b SecretRef) int {
+	sortStable(view.References, func(a, b *SecretRef) int {
 		return cmp.Or(
 			strings.Compare(a.Namespace, b.Namespace),
 			strings.Compare(a.Secret, b.Secret),

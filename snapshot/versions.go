@@ -3,7 +3,6 @@ package snapshot
 import (
 	"cmp"
 	"fmt"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -126,7 +125,7 @@ func deriveVersions(objs []map[string]any, opts Options) *Versions {
 			view.Images = append(view.Images, img)
 		}
 	}
-	slices.SortStableFunc(view.Images, func(a, b Image) int {
+	sortStable(view.Images, func(a, b *Image) int {
 		return cmp.Or(compareRef(a.From, b.From), strings.Compare(a.Path, b.Path))
 	})
 	return view
