@@ -39,11 +39,11 @@ messages(v) := {f.msg | some f in v}
 
 resources(v) := {f.resource | some f in v}
 
-crb(name) := {"kind": "ClusterRoleBinding", "name": name}
+crb(name) := {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "name": name}
 
-rb(ns, name) := {"kind": "RoleBinding", "namespace": ns, "name": name}
+rb(ns, name) := {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "namespace": ns, "name": name}
 
-cr(name) := {"kind": "ClusterRole", "name": name}
+cr(name) := {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "name": name}
 
 # subject(kind, name, ns, perms, grants) is an rbac.subjects entry, with
 # its direct entries derived from perms and grants as snapshot.Derive does.

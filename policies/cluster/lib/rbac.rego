@@ -31,9 +31,6 @@ where(g) := "cluster-wide" if {
 	g.scope == "cluster"
 } else := sprintf("in namespace %q", [g.namespace])
 
-# binding_resource(b) is the resource of a finding about a binding.
-binding_resource(b) := k8s.resource(b)
-
 # cluster_admin(h) is true when a binding held directly (a subject's
 # views.rbac.subjects[].direct entry) grants every verb on every resource in
 # every group, cluster-wide.
@@ -77,7 +74,7 @@ finding(s, b, perms) := {
 		b.kind, b.name, label(s), concat(", ", verbs), concat(", ", resources), named, where(perms[0]),
 		perms[0].role.kind, perms[0].role.name,
 	]),
-	"resource": binding_resource(b),
+	"resource": b,
 	"details": {
 		"subject": s.id,
 		"role": perms[0].role,

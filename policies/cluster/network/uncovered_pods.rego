@@ -34,7 +34,7 @@ violation contains {
 	"details": {"labels": p.labels},
 } if {
 	some p in input.views.network.pods
-	p.selected == false # a view's booleans are always present: == false is cheaper than not
+	p.selected == false
 	p.controlled == false
 	not p.namespace in k8s.system_namespaces
 	p.namespace in with_policies

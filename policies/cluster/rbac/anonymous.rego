@@ -32,7 +32,7 @@ unauthenticated(s) if s.id in {"User:system:anonymous", "Group:system:unauthenti
 
 violation contains {
 	"msg": sprintf("%s %q grants %s, which needs no credentials, %d rule(s) %s (role %s %q)", [b.kind, b.name, rbac.label(s), count(gs), rbac.where(gs[0]), gs[0].role.kind, gs[0].role.name]),
-	"resource": rbac.binding_resource(b),
+	"resource": b,
 	"details": {"subject": s.id, "role": gs[0].role},
 } if {
 	some s in input.views.rbac.subjects

@@ -32,7 +32,7 @@ broad(s) if {
 
 violation contains {
 	"msg": sprintf("%s %q grants sensitive permissions (%s) to %s %s (role %s %q)", [b.kind, b.name, concat(", ", perms), rbac.label(s), rbac.where(h), h.role.kind, h.role.name]),
-	"resource": rbac.binding_resource(b),
+	"resource": b,
 	"details": {"subject": s.id, "role": h.role, "permissions": perms},
 } if {
 	some s in input.views.rbac.subjects

@@ -25,7 +25,7 @@ import data.fleetguard.cluster.lib.rbac
 
 violation contains {
 	"msg": sprintf("%s %q gives %s cluster-admin rights: every verb on every resource, cluster-wide (role %s %q)", [b.kind, b.name, rbac.label(s), h.role.kind, h.role.name]),
-	"resource": rbac.binding_resource(b),
+	"resource": b,
 	"details": {"subject": s.id, "role": h.role},
 } if {
 	some s in input.views.rbac.subjects

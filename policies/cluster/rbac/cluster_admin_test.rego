@@ -9,7 +9,7 @@ test_service_account_with_cluster_admin_fails if {
 	v := cluster_admin.violation with input as fixtures.views({"rbac": {"subjects": [admin("ServiceAccount", "web", "shop", fixtures.crb("web-admin"))]}})
 	v == {{
 		"msg": `ClusterRoleBinding "web-admin" gives ServiceAccount shop/web cluster-admin rights: every verb on every resource, cluster-wide (role ClusterRole "cluster-admin")`,
-		"resource": {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "namespace": "", "name": "web-admin"},
+		"resource": {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "name": "web-admin"},
 		"details": {"subject": "ServiceAccount:shop:web", "role": fixtures.cr("cluster-admin")},
 	}}
 }

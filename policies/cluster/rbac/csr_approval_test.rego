@@ -18,7 +18,7 @@ test_service_account_cluster_wide_fails if {
 	v := csr_approval.violation with input as inp
 	v == {{
 		"msg": `ClusterRoleBinding "ci" lets ServiceAccount shop/ci update certificatesigningrequests/approval.certificates.k8s.io cluster-wide (role ClusterRole "deployer")`,
-		"resource": {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "namespace": "", "name": "ci"},
+		"resource": {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "name": "ci"},
 		"details": {
 			"subject": "ServiceAccount:shop:ci", "role": fixtures.cr("deployer"), "scope": "cluster",
 			"permissions": {"csr-approval"}, "verbs": {v | some v in ["update"]}, "resources": {"certificatesigningrequests/approval.certificates.k8s.io"}, "resourceNames": set(),

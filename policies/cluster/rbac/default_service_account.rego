@@ -23,7 +23,7 @@ import data.fleetguard.cluster.lib.rbac
 
 violation contains {
 	"msg": sprintf("%s %q binds the default service account of namespace %q to %s %q", [b.kind, b.name, s.namespace, h.role.kind, h.role.name]),
-	"resource": rbac.binding_resource(b),
+	"resource": b,
 	"details": {"subject": s.id, "role": h.role},
 } if {
 	some s in input.views.rbac.subjects

@@ -18,7 +18,7 @@ test_service_account_cluster_wide_fails if {
 	v := escalation.violation with input as inp
 	v == {{
 		"msg": `ClusterRoleBinding "ci" lets ServiceAccount shop/ci impersonate users cluster-wide (role ClusterRole "deployer")`,
-		"resource": {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "namespace": "", "name": "ci"},
+		"resource": {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "name": "ci"},
 		"details": {
 			"subject": "ServiceAccount:shop:ci", "role": fixtures.cr("deployer"), "scope": "cluster",
 			"permissions": {"impersonate"}, "verbs": {v | some v in ["impersonate"]}, "resources": {"users"}, "resourceNames": set(),

@@ -18,7 +18,7 @@ test_service_account_cluster_wide_fails if {
 	v := token_create.violation with input as inp
 	v == {{
 		"msg": `ClusterRoleBinding "ci" lets ServiceAccount shop/ci create serviceaccounts/token cluster-wide (role ClusterRole "deployer")`,
-		"resource": {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "namespace": "", "name": "ci"},
+		"resource": {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "name": "ci"},
 		"details": {
 			"subject": "ServiceAccount:shop:ci", "role": fixtures.cr("deployer"), "scope": "cluster",
 			"permissions": {"serviceaccount-token"}, "verbs": {v | some v in ["create"]}, "resources": {"serviceaccounts/token"}, "resourceNames": set(),

@@ -29,7 +29,7 @@ wildcard_grant(g) if "*" in g.apiGroups
 
 violation contains {
 	"msg": sprintf("%s %q gives %s wildcard rules %s (%s; role %s %q)", [b.kind, b.name, rbac.label(s), rbac.where(h), concat("; ", rules), h.role.kind, h.role.name]),
-	"resource": rbac.binding_resource(b),
+	"resource": b,
 	"details": {"subject": s.id, "role": h.role, "rules": rules},
 } if {
 	some s in input.views.rbac.subjects

@@ -22,8 +22,7 @@ package fleetguard.cluster.secrets.env_exposed
 import data.fleetguard.cluster.lib.k8s
 
 # A reference's from is the referencing object, in the namespace of the
-# Secret, with its apiVersion: the finding's resource as it is. A view's
-# booleans are always present, so `== false` tests them (cheaper than not).
+# Secret, with its apiVersion: the finding's resource as it is.
 violation contains {
 	"msg": sprintf("%s %s/%s exposes Secret %q%s through %s at %s", [r.from.kind, r.namespace, r.from.name, r.secret, keys, r.via, r.path]),
 	"resource": r.from,

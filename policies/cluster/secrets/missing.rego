@@ -21,8 +21,7 @@ package fleetguard.cluster.secrets.missing
 import data.fleetguard.cluster.lib.k8s
 
 # A reference's from is the referencing object, in the namespace of the
-# Secret, with its apiVersion: the finding's resource as it is. A view's
-# booleans are always present, so `== false` tests them (cheaper than not).
+# Secret, with its apiVersion: the finding's resource as it is.
 violation contains {
 	"msg": sprintf("%s %s/%s refers to Secret %q through %s at %s, and that Secret does not exist in namespace %q", [r.from.kind, r.namespace, r.from.name, r.secret, r.via, r.path, r.namespace]),
 	"resource": r.from,

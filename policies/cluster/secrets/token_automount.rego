@@ -45,7 +45,7 @@ violation contains {
 	"details": {"serviceAccountName": w.serviceAccountName},
 } if {
 	some w in input.workloads
-	not w.controlled
+	w.controlled == false
 	w.automountServiceAccountToken
 	not w.namespace in k8s.system_namespaces
 	not sprintf("ServiceAccount:%s:%s", [w.namespace, w.serviceAccountName]) in api_access

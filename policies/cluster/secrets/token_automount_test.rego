@@ -26,3 +26,10 @@ test_unmounted_and_system_pass if {
 	inp := fixtures.input_with({"workloads": [workload("Job", "shop", "batch", "default", false), workload("DaemonSet", "kube-system", "proxy", "default", true)], "views": {"rbac": {"subjects": subjects}}})
 	count(token_automount.violation) == 0 with input as inp
 }
+
+# A pod owned by a controller is reported through its owner, not itself.
+test_controlled_workload_passes if {
+	w := object.union(workload("Pod", "shop", "web-abc12", "default", true), {"controlled": true})
+	inp := fixtures.input_with({"workloads": [w], "views": {"rbac": {"subjects": subjects}}})
+	count(token_automount.violation) == 0 with input as inp
+}
