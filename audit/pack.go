@@ -10,6 +10,7 @@ import (
 	"slices"
 
 	"github.com/fleetguard/fleetguard/engine"
+	"github.com/fleetguard/fleetguard/internal/readall"
 )
 
 // packed holds one cluster's findings, encoded and gzip-compressed, until
@@ -130,14 +131,10 @@ func (c *codec) unpack(p packed, dst []engine.Finding, in *interner) error {
 	if err != nil {
 		return fmt.Errorf("unpacking findings: %w", err)
 	}
-	// Read in one allocation of the size packed (and room for the probe
-	// for EOF), not grown as io.ReadAll grows.
-	var buf bytes.Buffer
-	buf.Grow(p.size + bytes.MinRead)
-	if _, err := buf.ReadFrom(zr); err != nil {
+	raw, err := readall.Sized(zr, int64(p.size)) // one allocation of the size packed
+	if err != nil {
 		return fmt.Errorf("unpacking findings: %w", err)
 	}
-	raw := buf.Bytes()
 	d := decoder{b: raw, in: in}
 	for i := range dst {
 		c.readFinding(&d, &dst[i])

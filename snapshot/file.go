@@ -23,6 +23,7 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
 
+	"github.com/fleetguard/fleetguard/internal/readall"
 	"github.com/fleetguard/fleetguard/internal/schema"
 )
 
@@ -121,11 +122,7 @@ func decodeFrom(r io.Reader, name string, hint int64) (*Snapshot, error) {
 	} else if strings.HasSuffix(name, ".gz") {
 		return nil, fmt.Errorf("snapshot %s: name ends in .gz but the content is not gzip", name)
 	}
-	var buf bytes.Buffer
-	// Room for the guess and the reader's last probe for EOF (bytes.MinRead).
-	buf.Grow(int(min(max(hint, 0), maxSize)) + bytes.MinRead + 1)
-	_, err := buf.ReadFrom(io.LimitReader(in, maxSize+1))
-	data := buf.Bytes()
+	data, err := readall.Sized(io.LimitReader(in, maxSize+1), min(hint, maxSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("snapshot %s: reading: %w", name, err)
 	}

@@ -27,6 +27,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/fleetguard/fleetguard/engine"
+	"github.com/fleetguard/fleetguard/internal/readall"
 )
 
 // Config configures a Server.
@@ -218,7 +219,7 @@ func (s *Server) handleValidate(c echo.Context) error {
 	if r.ContentLength > MaxBodyBytes {
 		return s.bad(c, badReview("too-large", "request body of %d bytes exceeds %d bytes (3 MiB)", r.ContentLength, MaxBodyBytes))
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	body, err := readall.Sized(io.LimitReader(r.Body, MaxBodyBytes+1), r.ContentLength)
 	if err != nil {
 		return s.bad(c, badReview("unreadable", "reading request body: %v", err))
 	}
