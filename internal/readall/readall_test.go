@@ -20,13 +20,14 @@ func TestSizedReadsEverything(t *testing.T) {
 }
 
 // With the right hint the data is read into one buffer: one allocation
-// for the bytes (and one for the Buffer), where io.ReadAll needs many.
+// for the bytes (with the reader and the Buffer, three at most), where
+// io.ReadAll grows its buffer two dozen times for a megabyte.
 func TestSizedAllocatesOnceWithTheRightHint(t *testing.T) {
 	data := bytes.Repeat([]byte("x"), 1<<20)
 	sized := testing.AllocsPerRun(5, func() { Sized(bytes.NewReader(data), int64(len(data))) })
 	all := testing.AllocsPerRun(5, func() { io.ReadAll(bytes.NewReader(data)) })
-	if sized > 2 || sized >= all {
-		t.Errorf("Sized: %.0f allocations, io.ReadAll: %.0f; want at most 2 and fewer", sized, all)
+	if sized > 3 || sized >= all {
+		t.Errorf("Sized: %.0f allocations, io.ReadAll: %.0f; want at most 3 and fewer", sized, all)
 	}
 }
 
