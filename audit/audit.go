@@ -248,8 +248,10 @@ func (c *cluster) evaluateScopes(ctx context.Context, eng *engine.Engine, opts O
 		return
 	}
 	c.views = s.Derive()
-	// Each object is converted to an OPA value once, for both scopes.
-	vals := objectValues(s)
+	// The objects of the kinds cluster policies read are converted to OPA
+	// values once, for both scopes; the object scope converts only what its
+	// policies read of the others.
+	vals := objectValues(s, func(kind string) bool { return eng.Reads(engine.ScopeCluster, "snapshot", "objects", kind) })
 	ins, err := objectInputs(eng, s, vals)
 	if err != nil {
 		c.errs = append(c.errs, engine.InputError{Cluster: s.Cluster.Name, Message: err.Error()})
@@ -362,14 +364,18 @@ func objectInputs(eng *engine.Engine, s *snapshot.Snapshot, vals map[string][]as
 	return ins, err
 }
 
-// objectValues converts every object of s to an OPA value, by kind and in
-// order (with value: faster than ast.InterfaceToValue, to the same value).
-// An object that fails to convert has no value (nil): it is converted, and
-// its error reported, where it is evaluated.
-func objectValues(s *snapshot.Snapshot) map[string][]ast.Value {
+// objectValues converts the objects of s of each kind keep accepts to OPA
+// values, by kind and in order (with value: faster than
+// ast.InterfaceToValue, to the same value). An object that fails to convert
+// has no value (nil): it is converted, and its error reported, where it is
+// evaluated.
+func objectValues(s *snapshot.Snapshot, keep func(kind string) bool) map[string][]ast.Value {
 	out := make(map[string][]ast.Value, len(s.Objects))
 	c := newConverter()
 	for k, objs := range s.Objects {
+		if !keep(k) {
+			continue
+		}
 		vs := make([]ast.Value, len(objs))
 		for i, o := range objs {
 			vs[i], _ = c.value(o)

@@ -42,22 +42,25 @@ const bootstrapLabel = "kubernetes.io/bootstrapping"
 // clusterInput builds the cluster-scope policy input (policies/README.md,
 // "Cluster scope"): the cluster's identity and state, the raw snapshot, the
 // derived views, the workloads' service-account facts and the audit config.
-// It reads the snapshot and views and never modifies them. The input is
-// returned already converted to an OPA value (see value), or as Go values
-// when that fails, for the engine to convert and report the error.
+// input.snapshot.objects holds the kinds vals holds (objectValues), their
+// objects as vals converted them, or as Go values for the engine to convert
+// when one failed to, so that its error is reported. It reads the snapshot
+// and views and never modifies them. The input is returned already
+// converted to an OPA value (see value), or as Go values when that fails.
 func clusterInput(s *snapshot.Snapshot, v *snapshot.Views, vals map[string][]ast.Value, opts Options) any {
 	var server any
 	if s.ServerVersion != nil {
 		server = map[string]any{"gitVersion": s.ServerVersion.GitVersion, "major": s.ServerVersion.Major, "minor": s.ServerVersion.Minor}
 	}
 	objects := map[string]any{}
-	for k, objs := range s.Objects {
+	for k, vs := range vals {
+		objs := s.Objects[k]
 		objects[k] = objs
-		if len(vals[k]) != len(objs) || slices.Contains(vals[k], nil) {
+		if len(vs) != len(objs) || slices.Contains(vs, nil) {
 			continue // converted here, or its error reported
 		}
 		ts := make([]*ast.Term, len(objs))
-		for i, v := range vals[k] {
+		for i, v := range vs {
 			ts[i] = ast.NewTerm(v)
 		}
 		objects[k] = ast.NewArray(ts...)

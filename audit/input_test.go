@@ -2,8 +2,10 @@ package audit
 
 import (
 	"encoding/json"
+	"maps"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -47,10 +49,21 @@ func get(m any, path ...string) any {
 func TestClusterInput(t *testing.T) {
 	s := loadFleet(t, "eu-prod")[0]
 	opts := Options{Now: func() time.Time { return auditTime }}
-	in := roundTrip(t, clusterInput(s, s.Derive(), nil, opts))
-	// The objects the object scope converted make the same input.
-	if shared := roundTrip(t, clusterInput(s, s.Derive(), objectValues(s), opts)); !reflect.DeepEqual(shared, in) {
-		t.Error("the input with the objects converted once differs from the input converting them")
+	every := func(string) bool { return true }
+	vals := objectValues(s, every)
+	in := roundTrip(t, clusterInput(s, s.Derive(), vals, opts))
+	// A kind whose objects failed to convert goes as Go values, for the
+	// engine to convert (and report): the same input.
+	failed := maps.Clone(vals)
+	failed["Secret"] = slices.Clone(failed["Secret"])
+	failed["Secret"][0] = nil
+	if shared := roundTrip(t, clusterInput(s, s.Derive(), failed, opts)); !reflect.DeepEqual(shared, in) {
+		t.Error("the input with a kind left to the engine to convert differs from the input with every object converted")
+	}
+	// The input holds the objects of only the kinds converted for it.
+	only := objectValues(s, func(k string) bool { return k == "Namespace" })
+	if got := slices.Sorted(maps.Keys(get(roundTrip(t, clusterInput(s, s.Derive(), only, opts)), "snapshot", "objects").(map[string]any))); !slices.Equal(got, []string{"Namespace"}) {
+		t.Errorf("with only Namespaces converted, snapshot.objects has kinds %v, want [Namespace]", got)
 	}
 	tests := []struct {
 		path []string

@@ -37,12 +37,14 @@ type Engine struct {
 	policies []regoPolicy // every policy kept by the filters, sorted by id
 	// constraints are the bundle's Gatekeeper constraints (gatekeeper.go).
 	constraints *constraintSet
+	// scopeReads is what each scope's policies can read of their input.
+	scopeReads map[string]*readSet
 
 	mu      sync.Mutex
 	byKind  map[string]*policyQuery // "group/Kind" -> its object policies
 	byScope map[string]*policyQuery // cluster or fleet -> its policies
 	timeNow func() time.Time
-	memo    *memo // nil with WithoutMemo
+	memo    *memo // nil with WithoutMemo: no memo and no projection
 }
 
 type config struct {
@@ -133,12 +135,13 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 		}
 	}
 	e := &Engine{
-		bundle:   b,
-		compiler: c,
-		store:    inmem.NewFromObject(b.OPA.Data),
-		byKind:   map[string]*policyQuery{},
-		byScope:  map[string]*policyQuery{},
-		timeNow:  time.Now,
+		bundle:     b,
+		compiler:   c,
+		store:      inmem.NewFromObject(b.OPA.Data),
+		byKind:     map[string]*policyQuery{},
+		byScope:    map[string]*policyQuery{},
+		scopeReads: map[string]*readSet{},
+		timeNow:    time.Now,
 	}
 	if !cfg.noMemo {
 		e.memo = &memo{}
@@ -148,11 +151,20 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 		if (len(cfg.include) > 0 && !cfg.include[p.ID]) || cfg.skip[p.ID] {
 			continue
 		}
-		if p.Scope == ScopeObject {
-			if rs, ok := policyReads(c, &p); ok && memoisable(rs) {
+		rs, ok := policyReads(c, &p)
+		if !ok {
+			rs = &readSet{all: true}
+		}
+		if p.Scope == ScopeObject && ok {
+			p.project = rs
+			if memoisable(rs) {
 				p.reads = rs
 			}
 		}
+		if e.scopeReads[p.Scope] == nil {
+			e.scopeReads[p.Scope] = &readSet{}
+		}
+		e.scopeReads[p.Scope].merge(rs)
 		e.policies = append(e.policies, p)
 	}
 	return e, nil
@@ -205,8 +217,12 @@ type policyQuery struct {
 	memo  *policyQuery
 	reads *readSet
 	key   string
-	ready chan struct{} // closed once policies, query and err are set
-	err   error
+	// project, for an object kind, is what the query's policies can read
+	// of the input: it is evaluated on that projection (project.go). nil
+	// means the whole input.
+	project *readSet
+	ready   chan struct{} // closed once policies, query and err are set
+	err     error
 }
 
 // prepared returns the query cached under key, preparing it on first use
@@ -237,17 +253,32 @@ func (e *Engine) prepared(ctx context.Context, cache map[string]*policyQuery, ke
 			q.policies = append(q.policies, i)
 		}
 	}
+	if split && e.memo != nil {
+		q.project = e.projection(q.policies)
+	}
 	if q.query, q.err = e.prepare(ctx, q.policies); q.err != nil || len(memoised) == 0 {
 		return q, q.err
 	}
-	m := &policyQuery{policies: memoised, reads: &readSet{}, key: key}
-	for _, i := range memoised {
-		m.reads.merge(e.policies[i].reads)
-	}
-	m.reads.finish()
+	m := &policyQuery{policies: memoised, reads: e.projection(memoised), key: key}
+	m.project = m.reads
 	m.query, q.err = e.prepare(ctx, memoised)
 	q.memo = m
 	return q, q.err
+}
+
+// projection is what the policies can read of their input, merged, or nil
+// when that is not known for one of them.
+func (e *Engine) projection(policies []int) *readSet {
+	rs := &readSet{}
+	for _, i := range policies {
+		p := e.policies[i].project
+		if p == nil {
+			return nil
+		}
+		rs.merge(p)
+	}
+	rs.finish()
+	return rs
 }
 
 // prepare compiles one query that binds every policy's violations to x0,
@@ -341,17 +372,54 @@ func (e *Engine) evalObject(ctx context.Context, in *ObjectInput, inv *gatekeepe
 			}
 		}
 	}
-	value, err := in.value(obj, ns)
-	if err != nil {
-		return v, fmt.Errorf("%s: %w", res, err)
+	// Each query sees the projection of the input onto what its policies
+	// can read (project.go), or the whole input when that is not known.
+	var doc map[string]any
+	if e.memo != nil {
+		doc = in.doc()
+	}
+	var whole ast.Value
+	input := func(rs *readSet) (ast.Value, error) {
+		if rs != nil && doc != nil {
+			v, err := projectValue(doc, rs)
+			if err != nil {
+				return nil, fmt.Errorf("converting input for evaluation: %w", err)
+			}
+			return v, nil
+		}
+		if whole == nil {
+			var err error
+			whole, err = in.value(obj, ns)
+			return whole, err
+		}
+		return whole, nil
 	}
 	for _, part := range [...]*policyQuery{q.memo, q} {
 		if part == nil || len(part.policies) == 0 {
 			continue
 		}
-		mv, err := e.verdict(ctx, part, value)
-		if err != nil {
-			return v, fmt.Errorf("evaluating %s: %w", res, err)
+		// A memo query's verdict is memoised by the projection's key; a
+		// hit converts nothing.
+		var k [sha256.Size]byte
+		memoised := false
+		if part.reads != nil && doc != nil {
+			k, memoised = memoKey(part.key, doc, part.reads)
+		}
+		var mv *memoVerdict
+		if memoised {
+			mv = e.memo.get(k)
+		}
+		if mv == nil {
+			value, err := input(part.project)
+			if err != nil {
+				return v, fmt.Errorf("%s: %w", res, err)
+			}
+			if mv, err = e.verdict(ctx, part, value); err != nil {
+				return v, fmt.Errorf("evaluating %s: %w", res, err)
+			}
+			if memoised {
+				e.memo.put(k, mv)
+			}
 		}
 		for _, f := range mv.findings {
 			f.Resource, f.Cluster, f.Source = res, in.Cluster.Name, in.Source
@@ -376,17 +444,8 @@ func (e *Engine) evalObject(ctx context.Context, in *ObjectInput, inv *gatekeepe
 }
 
 // verdict evaluates q's object policies on input: their findings, without
-// resource, cluster or source, and their passes. A memo query (one with
-// reads) gives the memoised verdict when an input with the same projection
-// was evaluated before.
+// resource, cluster or source, and their passes.
 func (e *Engine) verdict(ctx context.Context, q *policyQuery, input ast.Value) (*memoVerdict, error) {
-	var k [sha256.Size]byte
-	if q.reads != nil {
-		k = memoKey(q.key, input, q.reads)
-		if mv := e.memo.get(k); mv != nil {
-			return mv, nil
-		}
-	}
 	r, err := evalOnce(ctx, q.query, input)
 	if err != nil {
 		return nil, err
@@ -401,9 +460,6 @@ func (e *Engine) verdict(ctx context.Context, q *policyQuery, input ast.Value) (
 			mv.findings = append(mv.findings, p.finding(raw, ScopeObject))
 		}
 	})
-	if q.reads != nil {
-		e.memo.put(k, mv)
-	}
 	return mv, nil
 }
 

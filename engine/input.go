@@ -45,6 +45,8 @@ type ObjectInput struct {
 	// both our policies and Gatekeeper templates see (gatekeeper.Value's
 	// plain form), so constraints share it too.
 	nsValue, clusterValue ast.Value
+	// clusterDoc is the cluster document, made once by Inputs.
+	clusterDoc map[string]any
 }
 
 func (in *ObjectInput) resource() Resource {
@@ -187,7 +189,8 @@ func Inputs(objs []map[string]any, tmpl ObjectInput) []*ObjectInput {
 			nsValues[name] = v
 		}
 	}
-	tmpl.clusterValue, _ = ast.InterfaceToValue(clusterDoc(tmpl.Cluster))
+	tmpl.clusterDoc = clusterDoc(tmpl.Cluster)
+	tmpl.clusterValue, _ = ast.InterfaceToValue(tmpl.clusterDoc)
 	ins := make([]*ObjectInput, len(objs))
 	for i, o := range objs {
 		in := tmpl

@@ -23,9 +23,10 @@ var compiledMetadataSchema = schema.Compiled("metadata.schema.json", policies.Me
 type regoPolicy struct {
 	Policy
 	pkg ast.Ref // data.fleetguard.object.pod.privileged
-	// reads is what an object policy can read of its input, set when its
-	// verdicts are memoised (memo.go).
-	reads *readSet
+	// project is what an object policy can read of its input, when that is
+	// known (memo.go); reads is the same set when its verdicts are
+	// memoised.
+	project, reads *readSet
 }
 
 // policiesFromModules reads the METADATA of every package that defines a

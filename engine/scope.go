@@ -21,6 +21,16 @@ func (e *Engine) scopeQuery(ctx context.Context, scope string) (*policyQuery, er
 	return e.prepared(ctx, e.byScope, scope, false, func(p *regoPolicy) bool { return p.Scope == scope })
 }
 
+// Reads reports whether a policy of scope can read its input at path: a
+// prefix of path, or something below it (memo.go says how this is found,
+// erring on the side of reading). A caller may leave out of a scope's input
+// what none of its policies reads: the audit so converts the objects of only
+// the kinds cluster policies read by name.
+func (e *Engine) Reads(scope string, path ...string) bool {
+	rs := e.scopeReads[scope]
+	return rs != nil && rs.reads(path)
+}
+
 // ScopeVerdict is what the cluster or fleet policies concluded.
 type ScopeVerdict struct {
 	Findings []Finding

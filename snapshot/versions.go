@@ -3,6 +3,7 @@ package snapshot
 import (
 	"cmp"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,6 +18,10 @@ type Versions struct {
 	OSImages []Usage       `json:"osImages"`
 	Kernels  []Usage       `json:"kernels"`
 	Images   []Image       `json:"images"`
+	// APIVersions holds, for each apiVersion objects are stored at, the
+	// objects of each kind stored there: what policies on deprecated and
+	// removed APIs read, without iterating every object.
+	APIVersions map[string]map[string][]Ref `json:"apiVersions"`
 }
 
 // Version is a parsed Kubernetes version.
@@ -66,7 +71,7 @@ type Image struct {
 }
 
 func deriveVersions(objs []map[string]any, opts Options) *Versions {
-	view := &Versions{Nodes: []NodeVersion{}, Images: []Image{}}
+	view := &Versions{Nodes: []NodeVersion{}, Images: []Image{}, APIVersions: apiVersions(objs)}
 	if opts.Server != nil {
 		v, err := ParseVersion(opts.Server.GitVersion)
 		if err != nil {
@@ -129,6 +134,30 @@ func deriveVersions(objs []map[string]any, opts Options) *Versions {
 		return cmp.Or(compareRef(a.From, b.From), strings.Compare(a.Path, b.Path))
 	})
 	return view
+}
+
+// apiVersions groups objs by apiVersion and kind, each group's refs sorted.
+// An object without an apiVersion or kind is left out.
+func apiVersions(objs []map[string]any) map[string]map[string][]Ref {
+	out := map[string]map[string][]Ref{}
+	for _, o := range objs {
+		r := refOf(o)
+		if r.APIVersion == "" || r.Kind == "" {
+			continue
+		}
+		kinds := out[r.APIVersion]
+		if kinds == nil {
+			kinds = map[string][]Ref{}
+			out[r.APIVersion] = kinds
+		}
+		kinds[r.Kind] = append(kinds[r.Kind], r)
+	}
+	for _, kinds := range out {
+		for _, refs := range kinds {
+			slices.SortFunc(refs, compareRef)
+		}
+	}
+	return out
 }
 
 func usages(m map[string][]string) []Usage {

@@ -142,3 +142,29 @@ spec:
 		t.Errorf("bad image = %+v", v.Images[1])
 	}
 }
+
+// apiVersions groups objects by the apiVersion they are stored at, then by
+// kind, each group sorted; objects without an apiVersion or kind are left out.
+func TestAPIVersions(t *testing.T) {
+	obj := func(apiVersion, kind, ns, name string) map[string]any {
+		return map[string]any{"apiVersion": apiVersion, "kind": kind, "metadata": map[string]any{"namespace": ns, "name": name}}
+	}
+	v := Derive([]map[string]any{
+		obj("batch/v1beta1", "CronJob", "shop", "report"),
+		obj("batch/v1", "CronJob", "shop", "b"),
+		obj("batch/v1", "CronJob", "ops", "a"),
+		obj("batch/v1", "Job", "ops", "once"),
+		obj("", "CronJob", "shop", "no-version"),
+		{"apiVersion": "v1", "metadata": map[string]any{"name": "no-kind"}},
+	}, Options{})
+	want := map[string]map[string][]Ref{
+		"batch/v1beta1": {"CronJob": {{"batch/v1beta1", "CronJob", "shop", "report"}}},
+		"batch/v1": {
+			"CronJob": {{"batch/v1", "CronJob", "ops", "a"}, {"batch/v1", "CronJob", "shop", "b"}},
+			"Job":     {{"batch/v1", "Job", "ops", "once"}},
+		},
+	}
+	if got := v.Versions.APIVersions; !reflect.DeepEqual(got, want) {
+		t.Errorf("apiVersions = %v, want %v", got, want)
+	}
+}

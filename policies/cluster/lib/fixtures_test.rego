@@ -16,6 +16,7 @@ empty_views := {
 	"versions": {
 		"server": {"gitVersion": "v1.36.3", "major": 1, "minor": 36, "patch": 3},
 		"nodes": [], "kubelets": [], "runtimes": [], "osImages": [], "kernels": [], "images": [],
+		"apiVersions": {},
 	},
 }
 

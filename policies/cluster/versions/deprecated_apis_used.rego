@@ -2,7 +2,8 @@
 # title: Objects stored through deprecated or removed API versions
 # description: >-
 #   An object in the snapshot carries an apiVersion that is deprecated, or
-#   already removed, for its kind (data.kubernetes.apis). Snapshots keep the
+#   already removed, for its kind (data.kubernetes.apis; objects by
+#   apiVersion and kind are in input.views.versions.apiVersions). Snapshots keep the
 #   version the object was read through, so this finds objects read from
 #   manifests or through old versions; objects read through the preferred
 #   version are not affected.
@@ -25,18 +26,18 @@ state(d) := sprintf("removed in %s", [d.removedIn]) if {
 	k8s.minor(d.removedIn) <= input.views.versions.server.minor
 } else := sprintf("deprecated since %s and removed in %s", [d.deprecatedIn, d.removedIn])
 
+# The view groups objects by apiVersion and kind: each deprecated entry
+# looks up its own, instead of every object being compared with every entry.
 violation contains {
-	"msg": sprintf("%s %s uses %s, %s; use %s", [kind, name(obj), obj.apiVersion, state(d), d.replacement]),
-	"resource": {"apiVersion": obj.apiVersion, "kind": kind, "namespace": object.get(obj.metadata, "namespace", ""), "name": obj.metadata.name},
-	"details": {"apiVersion": obj.apiVersion, "deprecatedIn": d.deprecatedIn, "removedIn": d.removedIn, "replacement": d.replacement},
+	"msg": sprintf("%s %s uses %s, %s; use %s", [d.kind, name(r), gv, state(d), d.replacement]),
+	"resource": r,
+	"details": {"apiVersion": gv, "deprecatedIn": d.deprecatedIn, "removedIn": d.removedIn, "replacement": d.replacement},
 } if {
-	some kind, objs in input.snapshot.objects
 	some d in apis.deprecated
-	d.kind == kind
-	some obj in objs
-	obj.apiVersion == sprintf("%s/%s", [d.group, d.version])
+	gv := sprintf("%s/%s", [d.group, d.version])
+	some r in input.views.versions.apiVersions[gv][d.kind]
 }
 
-name(obj) := sprintf("%s/%s", [obj.metadata.namespace, obj.metadata.name]) if {
-	object.get(obj.metadata, "namespace", "") != ""
-} else := obj.metadata.name
+name(r) := sprintf("%s/%s", [r.namespace, r.name]) if {
+	object.get(r, "namespace", "") != ""
+} else := r.name

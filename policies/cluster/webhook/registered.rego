@@ -18,9 +18,13 @@
 #     ValidatingWebhookConfiguration is present.
 package fleetguard.cluster.webhook.registered
 
+# Each kind by name, so the cluster input need hold no other kind of object.
+configurations contains c if some c in input.snapshot.objects.ValidatingWebhookConfiguration
+
+configurations contains c if some c in input.snapshot.objects.MutatingWebhookConfiguration
+
 registered if {
-	some kind in ["ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"]
-	some c in object.get(input.snapshot.objects, kind, [])
+	some c in configurations
 	regex.match(input.config.webhook.pattern, c.metadata.name)
 }
 
