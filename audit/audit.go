@@ -251,6 +251,7 @@ func (c *cluster) evaluateScopes(ctx context.Context, eng *engine.Engine, opts O
 	// The objects of the kinds cluster policies read are converted to OPA
 	// values once, for both scopes; the object scope converts only what its
 	// policies read of the others.
+	p := eng.Projection(engine.ScopeCluster)
 	vals := objectValues(s, func(kind string) bool { return eng.Reads(engine.ScopeCluster, "snapshot", "objects", kind) })
 	ins, err := objectInputs(eng, s, vals)
 	if err != nil {
@@ -269,7 +270,7 @@ func (c *cluster) evaluateScopes(ctx context.Context, eng *engine.Engine, opts O
 	if !hasScope(eng, engine.ScopeCluster) {
 		return // the cluster input costs a conversion; skip it when nothing reads it
 	}
-	v, err := eng.EvalCluster(ctx, s.Cluster.Name, clusterInput(s, c.views, vals, opts))
+	v, err := eng.EvalCluster(ctx, s.Cluster.Name, clusterInput(s, c.views, vals, opts, p))
 	if err != nil {
 		c.errs = append(c.errs, engine.InputError{Cluster: s.Cluster.Name, Message: "cluster policies: " + err.Error()})
 		return

@@ -19,6 +19,7 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
+	"github.com/fleetguard/fleetguard/engine"
 	"github.com/fleetguard/fleetguard/snapshot"
 )
 
@@ -41,23 +42,23 @@ const bootstrapLabel = "kubernetes.io/bootstrapping"
 
 // clusterInput builds the cluster-scope policy input (policies/README.md,
 // "Cluster scope"): the cluster's identity and state, the raw snapshot, the
-// derived views, the workloads' service-account facts and the audit config.
-// input.snapshot.objects holds the kinds vals holds (objectValues), their
-// objects as vals converted them, or as Go values for the engine to convert
-// when one failed to, so that its error is reported. It reads the snapshot
-// and views and never modifies them. The input is returned already
-// converted to an OPA value (see value), or as Go values when that fails.
-func clusterInput(s *snapshot.Snapshot, v *snapshot.Views, vals map[string][]ast.Value, opts Options) any {
+// derived views, the workloads' service-account facts and the audit config,
+// converted onto p: what no cluster policy reads is left out. Objects are
+// taken from vals (objectValues) where their kind was converted there. It
+// reads the snapshot and views and never modifies them. The input is
+// returned already converted to an OPA value (see value), or as Go values
+// when that fails, for the engine to convert and report the error.
+func clusterInput(s *snapshot.Snapshot, v *snapshot.Views, vals map[string][]ast.Value, opts Options, p engine.Projection) any {
 	var server any
 	if s.ServerVersion != nil {
 		server = map[string]any{"gitVersion": s.ServerVersion.GitVersion, "major": s.ServerVersion.Major, "minor": s.ServerVersion.Minor}
 	}
 	objects := map[string]any{}
-	for k, vs := range vals {
-		objs := s.Objects[k]
+	for k, objs := range s.Objects {
 		objects[k] = objs
+		vs := vals[k]
 		if len(vs) != len(objs) || slices.Contains(vs, nil) {
-			continue // converted here, or its error reported
+			continue // converted onto p, or its error reported
 		}
 		ts := make([]*ast.Term, len(objs))
 		for i, v := range vs {
@@ -65,7 +66,7 @@ func clusterInput(s *snapshot.Snapshot, v *snapshot.Views, vals map[string][]ast
 		}
 		objects[k] = ast.NewArray(ts...)
 	}
-	return converted(map[string]any{
+	return convertedOnto(p, map[string]any{
 		"cluster": map[string]any{
 			"name":          s.Cluster.Name,
 			"context":       s.Cluster.Context,
@@ -87,7 +88,13 @@ func clusterInput(s *snapshot.Snapshot, v *snapshot.Views, vals map[string][]ast
 
 // converted is in as an OPA value, or in itself if value fails.
 func converted(in map[string]any) any {
-	if v, err := value(in); err == nil {
+	return convertedOnto(engine.WholeInput(), in)
+}
+
+// convertedOnto is in converted onto p (see projected), or in itself if
+// that fails.
+func convertedOnto(p engine.Projection, in map[string]any) any {
+	if v, err := newConverter().projected(in, p); err == nil {
 		return v
 	}
 	return in
@@ -553,6 +560,58 @@ func (c *converter) value(x any) (ast.Value, error) {
 		return arrayOf(c, x)
 	}
 	return c.reflect(reflect.ValueOf(x))
+}
+
+// projected converts x onto p: what p reads whole as value converts it, and
+// of a map or a struct only the members p reads something of.
+func (c *converter) projected(x any, p engine.Projection) (ast.Value, error) {
+	if p.Whole() {
+		return c.value(x)
+	}
+	if m, ok := x.(map[string]any); ok {
+		kvs := make([][2]*ast.Term, 0, len(m))
+		for k, e := range m {
+			if cp, ok := p.Child(k); ok {
+				v, err := c.projected(e, cp)
+				if err != nil {
+					return nil, fmt.Errorf("%s: %w", k, err)
+				}
+				kvs = append(kvs, [2]*ast.Term{c.str(k), ast.NewTerm(v)})
+			}
+		}
+		return ast.NewObject(kvs...), nil
+	}
+	v := reflect.ValueOf(x)
+	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
+		if v.IsNil() {
+			return ast.Null{}, nil
+		}
+		v = v.Elem()
+	}
+	fs, ok := []field(nil), false
+	if v.Kind() == reflect.Struct && !marshals(v.Type()) {
+		fs, ok = fieldsOf(v.Type())
+	}
+	if !ok {
+		return c.value(x) // anything else is converted whole
+	}
+	kvs := make([][2]*ast.Term, 0, len(fs))
+	for _, f := range fs {
+		cp, read := p.Child(f.name)
+		if !read {
+			continue
+		}
+		fv, err := v.FieldByIndexErr(f.index)
+		if err != nil || (f.omitEmpty && empty(fv)) {
+			continue // as in reflect
+		}
+		val, err := c.projected(fv.Interface(), cp)
+		if err != nil {
+			return nil, fmt.Errorf("field %s: %w", f.name, err)
+		}
+		kvs = append(kvs, [2]*ast.Term{c.str(f.name), ast.NewTerm(val)})
+	}
+	return ast.NewObject(kvs...), nil
 }
 
 // numberValue is a json.Number as encoding/json writes it: an empty one is

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"context"
 	"encoding/json"
 	"maps"
 	"math"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
+	"github.com/fleetguard/fleetguard/engine"
 	"github.com/fleetguard/fleetguard/snapshot"
 )
 
@@ -51,19 +53,18 @@ func TestClusterInput(t *testing.T) {
 	opts := Options{Now: func() time.Time { return auditTime }}
 	every := func(string) bool { return true }
 	vals := objectValues(s, every)
-	in := roundTrip(t, clusterInput(s, s.Derive(), vals, opts))
+	whole := engine.WholeInput()
+	in := roundTrip(t, clusterInput(s, s.Derive(), vals, opts, whole))
 	// A kind whose objects failed to convert goes as Go values, for the
 	// engine to convert (and report): the same input.
 	failed := maps.Clone(vals)
 	failed["Secret"] = slices.Clone(failed["Secret"])
 	failed["Secret"][0] = nil
-	if shared := roundTrip(t, clusterInput(s, s.Derive(), failed, opts)); !reflect.DeepEqual(shared, in) {
+	if shared := roundTrip(t, clusterInput(s, s.Derive(), failed, opts, whole)); !reflect.DeepEqual(shared, in) {
 		t.Error("the input with a kind left to the engine to convert differs from the input with every object converted")
 	}
-	// The input holds the objects of only the kinds converted for it.
-	only := objectValues(s, func(k string) bool { return k == "Namespace" })
-	if got := slices.Sorted(maps.Keys(get(roundTrip(t, clusterInput(s, s.Derive(), only, opts)), "snapshot", "objects").(map[string]any))); !slices.Equal(got, []string{"Namespace"}) {
-		t.Errorf("with only Namespaces converted, snapshot.objects has kinds %v, want [Namespace]", got)
+	if only := objectValues(s, func(k string) bool { return k == "Namespace" }); len(only) != 1 || len(only["Namespace"]) == 0 {
+		t.Errorf("objectValues of Namespaces only converted kinds %v", slices.Sorted(maps.Keys(only)))
 	}
 	tests := []struct {
 		path []string
@@ -100,6 +101,45 @@ func TestClusterInput(t *testing.T) {
 	}
 	if got := in["workloads"]; !reflect.DeepEqual(got, want) {
 		t.Errorf("workloads = %#v, want %#v", got, want)
+	}
+}
+
+// The cluster input holds only what cluster policies read, and they give
+// the same verdicts on it as on the whole input, on every fleet fixture.
+func TestClusterInputProjection(t *testing.T) {
+	ctx := context.Background()
+	eng := defaultEngine(t)
+	p := eng.Projection(engine.ScopeCluster)
+	opts := Options{Now: func() time.Time { return auditTime }}
+	for _, s := range loadFleet(t, "eu-prod", "us-prod", "ap-dev") {
+		vals := objectValues(s, func(k string) bool { return eng.Reads(engine.ScopeCluster, "snapshot", "objects", k) })
+		views := s.Derive()
+		part := clusterInput(s, views, vals, opts, p)
+		in := roundTrip(t, part)
+		for _, path := range [][]string{{"views", "secrets", "references"}, {"views", "versions", "images"}, {"snapshot", "objects", "Secret"}, {"snapshot", "nodes"}} {
+			if got := get(in, path...); got != nil {
+				t.Errorf("%s: the projected input holds %s, which no cluster policy reads", s.Cluster.Name, strings.Join(path, "."))
+			}
+		}
+		for _, path := range [][]string{{"views", "secrets", "exposed"}, {"snapshot", "objects", "Namespace"}, {"cluster", "name"}} {
+			if path[1] == "objects" && len(s.Objects["Namespace"]) == 0 {
+				continue
+			}
+			if get(in, path...) == nil {
+				t.Errorf("%s: the projected input lacks %s, which cluster policies read", s.Cluster.Name, strings.Join(path, "."))
+			}
+		}
+		got, err := eng.EvalCluster(ctx, s.Cluster.Name, part)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := eng.EvalCluster(ctx, s.Cluster.Name, clusterInput(s, views, vals, opts, engine.WholeInput()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(want.Findings) == 0 || !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: %d findings on the projected input, %d on the whole input (or they differ)", s.Cluster.Name, len(got.Findings), len(want.Findings))
+		}
 	}
 }
 

@@ -21,11 +21,38 @@ func (e *Engine) scopeQuery(ctx context.Context, scope string) (*policyQuery, er
 	return e.prepared(ctx, e.byScope, scope, false, func(p *regoPolicy) bool { return p.Scope == scope })
 }
 
+// Projection is what the policies of a scope can read of their input (memo.go
+// says how this is found, erring on the side of reading): the input paths
+// they read, as a tree. A caller may leave out of a scope's input what none
+// of its policies reads; the audit so converts of the cluster input only
+// what cluster policies read.
+type Projection struct{ rs *readSet }
+
+// Projection returns what the policies of scope can read of their input.
+func (e *Engine) Projection(scope string) Projection {
+	if rs := e.scopeReads[scope]; rs != nil {
+		return Projection{rs}
+	}
+	return Projection{&readSet{}} // no policy: nothing is read
+}
+
+// WholeInput is the projection that keeps the whole input.
+func WholeInput() Projection { return Projection{&readSet{all: true}} }
+
+// Whole reports whether everything below this point is read.
+func (p Projection) Whole() bool { return p.rs.all }
+
+// Child is what is read below key, and false when nothing is.
+func (p Projection) Child(key string) (Projection, bool) {
+	if p.rs.all {
+		return p, true
+	}
+	c := p.rs.children[key]
+	return Projection{c}, c != nil
+}
+
 // Reads reports whether a policy of scope can read its input at path: a
-// prefix of path, or something below it (memo.go says how this is found,
-// erring on the side of reading). A caller may leave out of a scope's input
-// what none of its policies reads: the audit so converts the objects of only
-// the kinds cluster policies read by name.
+// prefix of path, or something below it.
 func (e *Engine) Reads(scope string, path ...string) bool {
 	rs := e.scopeReads[scope]
 	return rs != nil && rs.reads(path)
