@@ -36,8 +36,10 @@ type ObjectInput struct {
 	Inventory *gatekeeper.Inventory
 	// Value, when set, is Object already converted to an OPA value (what
 	// ast.InterfaceToValue gives for it), used instead of converting Object
-	// again: the audit converts each object once for the object and the
-	// cluster scopes. It is shared, never modified.
+	// again where a query needs the whole object (its policies' reads are
+	// not known, or Gatekeeper constraints): the audit converts the objects
+	// of the kinds cluster policies read once for both scopes. It is
+	// shared, never modified.
 	Value ast.Value
 
 	// The Namespace and the cluster document as OPA values, converted once
