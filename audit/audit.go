@@ -252,7 +252,7 @@ func (c *cluster) evaluateScopes(ctx context.Context, eng *engine.Engine, opts O
 	// values once, for both scopes; the object scope converts only what its
 	// policies read of the others.
 	p := eng.Projection(engine.ScopeCluster)
-	vals := objectValues(s, func(kind string) bool { return eng.Reads(engine.ScopeCluster, "snapshot", "objects", kind) })
+	vals := objectValues(s, func(kind string) bool { return p.Reads("snapshot", "objects", kind) })
 	ins, err := objectInputs(eng, s, vals)
 	if err != nil {
 		c.errs = append(c.errs, engine.InputError{Cluster: s.Cluster.Name, Message: err.Error()})

@@ -112,7 +112,7 @@ func TestClusterInputProjection(t *testing.T) {
 	p := eng.Projection(engine.ScopeCluster)
 	opts := Options{Now: func() time.Time { return auditTime }}
 	for _, s := range loadFleet(t, "eu-prod", "us-prod", "ap-dev") {
-		vals := objectValues(s, func(k string) bool { return eng.Reads(engine.ScopeCluster, "snapshot", "objects", k) })
+		vals := objectValues(s, func(k string) bool { return p.Reads("snapshot", "objects", k) })
 		views := s.Derive()
 		part := clusterInput(s, views, vals, opts, p)
 		in := roundTrip(t, part)

@@ -375,8 +375,8 @@ func (e *Engine) evalObject(ctx context.Context, in *ObjectInput, inv *gatekeepe
 	// Each query sees the projection of the input onto what its policies
 	// can read (project.go), or the whole input when that is not known.
 	var doc map[string]any
-	if e.memo != nil {
-		doc = in.doc()
+	if e.memo != nil && (q.memo != nil || q.project != nil) {
+		doc = in.doc() // what a memo key and a projection are made of
 	}
 	var whole ast.Value
 	input := func(rs *readSet) (ast.Value, error) {

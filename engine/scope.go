@@ -51,12 +51,9 @@ func (p Projection) Child(key string) (Projection, bool) {
 	return Projection{c}, c != nil
 }
 
-// Reads reports whether a policy of scope can read its input at path: a
-// prefix of path, or something below it.
-func (e *Engine) Reads(scope string, path ...string) bool {
-	rs := e.scopeReads[scope]
-	return rs != nil && rs.reads(path)
-}
+// Reads reports whether something at path (a prefix of it, or something
+// below it) is read.
+func (p Projection) Reads(path ...string) bool { return p.rs.reads(path) }
 
 // ScopeVerdict is what the cluster or fleet policies concluded.
 type ScopeVerdict struct {
