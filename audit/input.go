@@ -651,9 +651,9 @@ func marshals(t reflect.Type) bool {
 func (c *converter) term(v reflect.Value) (*ast.Term, error) {
 	switch v.Type() {
 	case refType:
-		return shared(c, c.refs, v)
+		return c.ref(addressed[snapshot.Ref](v)), nil
 	case secretRefType:
-		return shared(c, c.secretRefs, v)
+		return c.secretRef(addressed[snapshot.SecretRef](v)), nil
 	case stringsType:
 		if v.Len() == 0 {
 			break
@@ -789,25 +789,52 @@ func (c *converter) str(s string) *ast.Term {
 	return t
 }
 
-// shared is the term of v, a value of type K, from terms: converted once
-// per distinct value.
-func shared[K comparable](c *converter, terms map[K]*ast.Term, v reflect.Value) (*ast.Term, error) {
-	var k K
+// addressed is v's value, of type K, read in place when v is addressable
+// (no copy to the heap).
+func addressed[K any](v reflect.Value) K {
 	if v.CanAddr() {
-		k = *v.Addr().Interface().(*K) // no copy to the heap
-	} else {
-		k = v.Interface().(K)
+		return *v.Addr().Interface().(*K)
 	}
-	if t, ok := terms[k]; ok {
-		return t, nil
+	return v.Interface().(K)
+}
+
+// ref is the term of an object reference, made once per distinct one and
+// without reflection: the views hold hundreds of thousands of them. It is
+// what encoding/json writes for a Ref (TestRefTerms).
+func (c *converter) ref(r snapshot.Ref) *ast.Term {
+	if t, ok := c.refs[r]; ok {
+		return t
 	}
-	val, err := c.reflect(v)
-	if err != nil {
-		return nil, err
+	kvs := make([][2]*ast.Term, 0, 4)
+	kvs = append(kvs, [2]*ast.Term{c.str("apiVersion"), c.str(r.APIVersion)}, [2]*ast.Term{c.str("kind"), c.str(r.Kind)})
+	if r.Namespace != "" {
+		kvs = append(kvs, [2]*ast.Term{c.str("namespace"), c.str(r.Namespace)})
 	}
-	t := ast.NewTerm(val)
-	terms[k] = t
-	return t, nil
+	kvs = append(kvs, [2]*ast.Term{c.str("name"), c.str(r.Name)})
+	t := ast.ObjectTerm(kvs...)
+	c.refs[r] = t
+	return t
+}
+
+// secretRef is the term of a secret reference, as ref is of an object
+// reference: a reference to a missing Secret is in references, missing and
+// exposed alike.
+func (c *converter) secretRef(r snapshot.SecretRef) *ast.Term {
+	if t, ok := c.secretRefs[r]; ok {
+		return t
+	}
+	t := ast.ObjectTerm(
+		[2]*ast.Term{c.str("namespace"), c.str(r.Namespace)},
+		[2]*ast.Term{c.str("secret"), c.str(r.Secret)},
+		[2]*ast.Term{c.str("from"), c.ref(r.From)},
+		[2]*ast.Term{c.str("via"), c.str(r.Via)},
+		[2]*ast.Term{c.str("path"), c.str(r.Path)},
+		[2]*ast.Term{c.str("key"), c.str(r.Key)},
+		[2]*ast.Term{c.str("optional"), ast.InternedTerm(r.Optional)},
+		[2]*ast.Term{c.str("controlled"), ast.InternedTerm(r.Controlled)},
+	)
+	c.secretRefs[r] = t
+	return t
 }
 
 // viaJSON converts what value does not handle itself through encoding/json.

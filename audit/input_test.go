@@ -329,3 +329,36 @@ func TestValueMatchesJSON(t *testing.T) {
 		}
 	})
 }
+
+// The terms ref and secretRef build by hand are those encoding/json and OPA
+// give: every field, with and without the ones that may be empty.
+func TestRefTerms(t *testing.T) {
+	c := newConverter()
+	from := snapshot.Ref{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "shop", Name: "web"}
+	for _, r := range []snapshot.Ref{from, {APIVersion: "rbac.authorization.k8s.io/v1", Kind: "ClusterRole", Name: "admin"}, {}} {
+		want, err := viaJSON(reflect.ValueOf(r))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.ref(r).Value; got.Compare(want) != 0 {
+			t.Errorf("ref %+v: got %v, want %v", r, got, want)
+		}
+	}
+	for _, r := range []snapshot.SecretRef{
+		{Namespace: "shop", Secret: "db", From: from, Via: snapshot.ViaEnv, Path: "spec.template.spec.containers[0].env[1]", Key: "password", Controlled: true},
+		{Namespace: "shop", Secret: "tls", From: snapshot.Ref{Kind: "Ingress", Name: "in"}, Via: "ingress", Optional: true},
+		{},
+	} {
+		want, err := viaJSON(reflect.ValueOf(r))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := c.secretRef(r)
+		if got.Value.Compare(want) != 0 {
+			t.Errorf("secret ref %+v: got %v, want %v", r, got, want)
+		}
+		if c.secretRef(r) != got {
+			t.Errorf("secret ref %+v is converted twice", r)
+		}
+	}
+}

@@ -139,3 +139,35 @@ func TestPackManyChunks(t *testing.T) {
 		t.Error("findings packed in several chunks do not unpack to the same findings")
 	}
 }
+
+// Unpacking makes a few allocations a cluster, not some a finding: the
+// findings' names, messages and details are cut from two, and appending to
+// one finding's details does not write into the next one's.
+func TestUnpackAllocations(t *testing.T) {
+	in := make([]engine.Finding, 2000)
+	for i := range in {
+		in[i] = engine.Finding{PolicyID: "FG-SEC-001", Resource: engine.Resource{Kind: "Pod", Name: fmt.Sprintf("pod-%d", i)},
+			Message: fmt.Sprintf("finding %d", i), Details: engine.Details(fmt.Sprintf(`{"i":%d}`, i)), Cluster: "c", Scope: "cluster"}
+	}
+	c := newCodec(nil)
+	p, err := c.pack(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]engine.Finding, len(in))
+	allocs := testing.AllocsPerRun(5, func() {
+		if err := c.unpack(p, out, newInterner()); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs > 100 {
+		t.Errorf("unpacking %d findings made %.0f allocations", len(in), allocs)
+	}
+	if !reflect.DeepEqual(out, in) {
+		t.Fatal("the findings do not round-trip")
+	}
+	grown := append(out[0].Details, 'x')
+	if string(out[1].Details) != `{"i":1}` || string(grown) != `{"i":0}x` {
+		t.Errorf("appending to a finding's details wrote into the next one's: %s", out[1].Details)
+	}
+}

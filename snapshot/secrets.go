@@ -25,11 +25,11 @@ var UnreferencedTypes = []string{
 type SecretRef struct {
 	Namespace string `json:"namespace"`
 	Secret    string `json:"secret"`
-	From      Ref    `json:"from"`          // the referencing object
-	Via       string `json:"via"`           // see below
-	Path      string `json:"path"`          // where in the object, e.g. "spec.template.spec.containers[0].env[2]"
-	Key       string `json:"key,omitempty"` // env secretKeyRef key
-	Optional  bool   `json:"optional"`      // optional: true, so a missing Secret is allowed
+	From      Ref    `json:"from"`     // the referencing object
+	Via       string `json:"via"`      // see below
+	Path      string `json:"path"`     // where in the object, e.g. "spec.template.spec.containers[0].env[2]"
+	Key       string `json:"key"`      // env secretKeyRef key; empty for the rest
+	Optional  bool   `json:"optional"` // optional: true, so a missing Secret is allowed
 	// Controlled is true when an owner controls the referencing object (a
 	// Deployment's ReplicaSet, its Pods): the owner holds the same reference.
 	Controlled bool `json:"controlled"`

@@ -26,13 +26,12 @@ import data.fleetguard.cluster.lib.k8s
 violation contains {
 	"msg": sprintf("%s %s/%s exposes Secret %q%s through %s at %s", [r.from.kind, r.namespace, r.from.name, r.secret, keys, r.via, r.path]),
 	"resource": r.from,
-	"details": {"secret": r.secret, "via": r.via, "path": r.path, "key": key},
+	"details": {"secret": r.secret, "via": r.via, "path": r.path, "key": r.key},
 } if {
 	some r in input.views.secrets.exposed
 	r.controlled == false
 	not r.namespace in k8s.system_namespaces
-	key := object.get(r, "key", "")
-	keys := key_phrase(key)
+	keys := key_phrase(r.key)
 }
 
 # key_phrase names what a reference exposes: an env reference names one
