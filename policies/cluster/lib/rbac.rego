@@ -50,9 +50,9 @@ resource_label(p) := p.resource if {
 # shared by every policy that calls findings.
 holders[name] contains [i, j] if {
 	some i, s in input.views.rbac.subjects
-	not system_subject(s)
 	some j, h in s.direct
 	some p in h.sensitive
+	not system_subject(s)
 	name := p.permission
 }
 

@@ -28,7 +28,9 @@ public_info_only(g) if {
 	}
 }
 
-unauthenticated(s) if s.id in {"User:system:anonymous", "Group:system:unauthenticated"}
+# unauthenticated are the ids of the subjects that need no credentials: a
+# set looked up per subject, not a function called per subject.
+unauthenticated := {"User:system:anonymous", "Group:system:unauthenticated"}
 
 violation contains {
 	"msg": sprintf("%s %q grants %s, which needs no credentials, %d rule(s) %s (role %s %q)", [b.kind, b.name, rbac.label(s), count(gs), rbac.where(gs[0]), gs[0].role.kind, gs[0].role.name]),
@@ -36,7 +38,7 @@ violation contains {
 	"details": {"subject": s.id, "role": gs[0].role},
 } if {
 	some s in input.views.rbac.subjects
-	unauthenticated(s)
+	s.id in unauthenticated
 	some g in s.grants
 	not public_info_only(g)
 	b := g.binding

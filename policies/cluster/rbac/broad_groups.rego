@@ -36,8 +36,8 @@ violation contains {
 	"details": {"subject": s.id, "role": h.role, "permissions": perms},
 } if {
 	some s in input.views.rbac.subjects
-	broad(s)
 	some h in s.direct
+	broad(s)
 	perms := {p.permission | some p in h.sensitive}
 	count(perms) > 0
 	b := h.binding

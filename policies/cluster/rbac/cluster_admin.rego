@@ -29,8 +29,8 @@ violation contains {
 	"details": {"subject": s.id, "role": h.role},
 } if {
 	some s in input.views.rbac.subjects
-	not rbac.system_subject(s)
 	some h in s.direct
+	not rbac.system_subject(s)
 	rbac.cluster_admin(h)
 	b := h.binding
 }

@@ -29,7 +29,7 @@ violation contains {
 	some s in input.views.rbac.subjects
 	s.kind == "ServiceAccount"
 	s.name == "default"
-	not rbac.system_subject(s)
 	some h in s.direct
+	not rbac.system_subject(s)
 	b := h.binding
 }

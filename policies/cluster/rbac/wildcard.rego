@@ -33,8 +33,8 @@ violation contains {
 	"details": {"subject": s.id, "role": h.role, "rules": rules},
 } if {
 	some s in input.views.rbac.subjects
-	not rbac.system_subject(s)
 	some h in s.direct
+	not rbac.system_subject(s)
 	not rbac.cluster_admin(h)
 	rules := {describe(g) | some g in h.rules; wildcard_grant(g)}
 	count(rules) > 0
