@@ -52,6 +52,27 @@ var containerFields = []struct{ field, typ string }{
 	{"ephemeralContainers", "ephemeralContainer"},
 }
 
+// containerPaths[kind][f][i] is the path of container i of containerFields[f]
+// in a kind's pod spec, made once for the first few: every view and both
+// scopes ask for the containers of thousands of workloads.
+var containerPaths = func() map[string][][]string {
+	m := make(map[string][][]string, len(podSpecPathNames))
+	for kind, path := range podSpecPathNames {
+		byField := make([][]string, len(containerFields))
+		for f, cf := range containerFields {
+			for i := range 8 {
+				byField[f] = append(byField[f], containerPath(path, cf.field, i))
+			}
+		}
+		m[kind] = byField
+	}
+	return m
+}()
+
+func containerPath(spec, field string, i int) string {
+	return spec + "." + field + "[" + strconv.Itoa(i) + "]"
+}
+
 // PodSpecOf returns the pod spec of a Pod or of a workload's pod template.
 // It works on plain decoded objects, from manifests or snapshots alike.
 func PodSpecOf(obj map[string]any) (PodSpec, bool) {
@@ -73,16 +94,30 @@ func PodSpecOf(obj map[string]any) (PodSpec, bool) {
 		cur = next
 	}
 	ps := PodSpec{Spec: cur, Metadata: meta, Path: podSpecPathNames[kind], PathKeys: path}
-	for _, f := range containerFields {
-		list, _ := cur[f.field].([]any)
-		for i, c := range list {
+	var lists [3][]any // containerFields' lists, so that Containers is allocated once
+	n := 0
+	for f, cf := range containerFields {
+		lists[f], _ = cur[cf.field].([]any)
+		n += len(lists[f])
+	}
+	if n == 0 {
+		return ps, true
+	}
+	ps.Containers = make([]Container, 0, n)
+	paths := containerPaths[kind]
+	for f, cf := range containerFields {
+		for i, c := range lists[f] {
 			cm, ok := c.(map[string]any)
 			if !ok {
 				continue
 			}
-			ps.Containers = append(ps.Containers, Container{
-				Type: f.typ, Path: ps.Path + "." + f.field + "[" + strconv.Itoa(i) + "]", Field: f.field, Index: i, Container: cm,
-			})
+			p := ""
+			if i < len(paths[f]) {
+				p = paths[f][i]
+			} else {
+				p = containerPath(ps.Path, cf.field, i)
+			}
+			ps.Containers = append(ps.Containers, Container{Type: cf.typ, Path: p, Field: cf.field, Index: i, Container: cm})
 		}
 	}
 	return ps, true
