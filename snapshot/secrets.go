@@ -73,7 +73,7 @@ func deriveSecrets(byKind map[string][]map[string]any, rbac *RBAC, missingKinds 
 		Unused: []Ref{}, Missing: []SecretRef{}, Exposed: []SecretRef{}}
 	for _, kind := range WorkloadKinds {
 		for _, o := range byKind[kind] {
-			view.References = append(view.References, podRefs(o)...)
+			view.References = appendPodRefs(view.References, o)
 		}
 	}
 	for _, o := range byKind["ServiceAccount"] {
@@ -107,14 +107,25 @@ func deriveSecrets(byKind map[string][]map[string]any, rbac *RBAC, missingKinds 
 		)
 	})
 
-	exists := map[string]bool{}
-	count := map[string]int{}
-	exposed := map[string]bool{}
+	// Secrets are keyed by namespace and name; the lists below are sized
+	// before they are filled, since a cluster has tens of thousands of
+	// references.
+	type key struct{ ns, name string }
+	exists := map[key]bool{}
+	count := map[key]int{}
+	exposed := map[key]bool{}
+	nExposed := 0
 	for _, r := range view.References {
-		k := r.Namespace + "/" + r.Secret
+		k := key{r.Namespace, r.Secret}
 		count[k]++
 		if r.Via == ViaEnv || r.Via == ViaEnvFrom {
 			exposed[k] = true
+			nExposed++
+		}
+	}
+	view.Exposed = make([]SecretRef, 0, nExposed)
+	for _, r := range view.References {
+		if r.Via == ViaEnv || r.Via == ViaEnvFrom {
 			view.Exposed = append(view.Exposed, r)
 		}
 	}
@@ -125,7 +136,7 @@ func deriveSecrets(byKind map[string][]map[string]any, rbac *RBAC, missingKinds 
 	}
 	for _, o := range byKind["Secret"] {
 		ns, name := meta(o)
-		k := ns + "/" + name
+		k := key{ns, name}
 		exists[k] = true
 		typ, _ := o["type"].(string)
 		if typ == "" {
@@ -138,9 +149,17 @@ func deriveSecrets(byKind map[string][]map[string]any, rbac *RBAC, missingKinds 
 		}
 	}
 	if view.Complete {
-		for _, r := range view.References {
-			if !r.Optional && !exists[r.Namespace+"/"+r.Secret] {
-				view.Missing = append(view.Missing, r)
+		missing := func(r *SecretRef) bool { return !r.Optional && !exists[key{r.Namespace, r.Secret}] }
+		n := 0
+		for i := range view.References {
+			if missing(&view.References[i]) {
+				n++
+			}
+		}
+		view.Missing = make([]SecretRef, 0, n)
+		for i := range view.References {
+			if missing(&view.References[i]) {
+				view.Missing = append(view.Missing, view.References[i])
 			}
 		}
 	}
@@ -152,14 +171,14 @@ func deriveSecrets(byKind map[string][]map[string]any, rbac *RBAC, missingKinds 
 	return view
 }
 
-// podRefs lists the Secret references of a Pod or a workload's pod template.
-func podRefs(o map[string]any) []SecretRef {
+// appendPodRefs appends the Secret references of a Pod or a workload's pod
+// template to out.
+func appendPodRefs(out []SecretRef, o map[string]any) []SecretRef {
 	ps, ok := PodSpecOf(o)
 	if !ok {
-		return nil
+		return out
 	}
 	from, ctl := refOf(o), controlled(o)
-	var out []SecretRef
 	add := func(name, via, path, key string, optional bool) {
 		if name != "" {
 			out = append(out, SecretRef{Namespace: from.Namespace, Secret: name, From: from, Via: via, Path: path, Key: key, Optional: optional, Controlled: ctl})
