@@ -1,6 +1,7 @@
 package snapshot
 
 import (
+	"slices"
 	"sort"
 
 	"k8s.io/apimachinery/pkg/labels"
@@ -124,6 +125,7 @@ func deriveNetwork(byKind map[string][]map[string]any) *Network {
 		}
 		view.Policies = append(view.Policies, pol)
 	}
+	view.Pods = slices.Grow(view.Pods, len(all))
 	for _, p := range all {
 		if !p.cov.Selected {
 			ns(p.cov.Namespace).Uncovered++

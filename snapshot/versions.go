@@ -111,11 +111,23 @@ func deriveVersions(objs []map[string]any, opts Options) *Versions {
 	}
 	sort.Slice(view.Nodes, func(i, j int) bool { return view.Nodes[i].Name < view.Nodes[j].Name })
 	view.Kubelets, view.Runtimes, view.OSImages, view.Kernels = usages(usage["kubelet"]), usages(usage["runtime"]), usages(usage["os"]), usages(usage["kernel"])
+	// The images list is sized before it is filled: a cluster has
+	// thousands of containers, and an Image is large.
+	type workload struct {
+		obj map[string]any
+		ps  PodSpec
+	}
+	var workloads []workload
+	n := 0
 	for _, o := range objs {
-		ps, ok := PodSpecOf(o)
-		if !ok {
-			continue
+		if ps, ok := PodSpecOf(o); ok {
+			workloads = append(workloads, workload{o, ps})
+			n += len(ps.Containers)
 		}
+	}
+	view.Images = make([]Image, 0, n)
+	for _, w := range workloads {
+		o, ps := w.obj, w.ps
 		from, ctl := refOf(o), controlled(o)
 		for _, c := range ps.Containers {
 			name, _ := c.Container["name"].(string)
