@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -133,8 +134,8 @@ func decodeFrom(r io.Reader, name string, hint int64) (*Snapshot, error) {
 }
 
 func decode(data []byte, name string) (*Snapshot, error) {
-	var doc any
-	if err := unmarshal(data, &doc); err != nil {
+	doc, err := decodeValue(data)
+	if err != nil {
 		return nil, fmt.Errorf("snapshot %s: %w", name, err)
 	}
 	if err := validateDoc(doc); err != nil {
@@ -201,7 +202,8 @@ func fromDoc(doc any) (*Snapshot, error) {
 }
 
 // unmarshal decodes one JSON value, numbers as json.Number so objects round
-// trip exactly, and refuses trailing data.
+// trip exactly, and refuses trailing data. decodeValue does the same, faster,
+// into an any.
 func unmarshal(data []byte, v any) error {
 	d := json.NewDecoder(bytes.NewReader(data))
 	d.UseNumber()
@@ -358,8 +360,11 @@ type problem struct {
 	path, msg string
 }
 
-// at formats p as found in the i-th object of kind k.
+// at formats p as found in the i-th object of kind k, with k escaped as
+// the schema validator escapes a JSON pointer's tokens, so that a problem
+// reads the same whichever of the two found it.
 func (p problem) at(k string, i int) string {
+	k = url.PathEscape(strings.NewReplacer("~", "~0", "/", "~1").Replace(k))
 	return fmt.Sprintf("at /objects/%s/%d%s: %s", k, i, p.path, p.msg)
 }
 
@@ -512,8 +517,8 @@ func validateJSON(sch *jsonschema.Schema, v map[string]any) error {
 	if err != nil {
 		return err
 	}
-	var doc any
-	if err := unmarshal(b, &doc); err != nil {
+	doc, err := decodeValue(b)
+	if err != nil {
 		return err
 	}
 	return sch.Validate(doc)
@@ -531,8 +536,8 @@ func validateHeader(s *Snapshot, kinds []string) error {
 	if err != nil {
 		return fmt.Errorf("encoding snapshot of cluster %q: %w", s.Cluster.Name, err)
 	}
-	var doc any
-	if err := unmarshal(b, &doc); err != nil {
+	doc, err := decodeValue(b)
+	if err != nil {
 		return err
 	}
 	return validate(doc)
