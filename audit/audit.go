@@ -65,6 +65,33 @@ type cluster struct {
 type Source struct {
 	Name string
 	Load func() (*snapshot.Snapshot, error)
+	// loadDigest, when set, is used instead of Load: it gives the
+	// snapshot's digest with it (FromFiles).
+	loadDigest func() (*snapshot.Snapshot, string, error)
+}
+
+// FromFiles reads each snapshot file when the audit is ready for it. A
+// file that Save wrote is not encoded again for its digest
+// (snapshot.LoadDigest).
+func FromFiles(paths []string) []Source {
+	out := make([]Source, len(paths))
+	for i, p := range paths {
+		out[i] = Source{
+			Name:       p,
+			Load:       func() (*snapshot.Snapshot, error) { return snapshot.Load(p) },
+			loadDigest: func() (*snapshot.Snapshot, string, error) { return snapshot.LoadDigest(p) },
+		}
+	}
+	return out
+}
+
+// load reads the source's snapshot and, when it comes with it, its digest.
+func (src Source) load() (*snapshot.Snapshot, string, error) {
+	if src.loadDigest != nil {
+		return src.loadDigest()
+	}
+	s, err := src.Load()
+	return s, "", err
 }
 
 // FromSnapshots wraps snapshots already in memory as sources.
@@ -115,7 +142,7 @@ func RunSources(ctx context.Context, eng *engine.Engine, srcs []Source, opts Opt
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			if c.snap, c.loadErr = src.Load(); c.loadErr != nil {
+			if c.snap, c.digest, c.loadErr = src.load(); c.loadErr != nil {
 				return
 			}
 			c.name, c.labels = c.snap.Cluster.Name, c.snap.Cluster.Labels
@@ -239,11 +266,13 @@ func (c *cluster) evaluate(ctx context.Context, eng *engine.Engine, opts Options
 
 func (c *cluster) evaluateScopes(ctx context.Context, eng *engine.Engine, opts Options) {
 	s := c.snap
-	digest, err := snapshot.Digest(s)
-	if err != nil {
-		c.errs = append(c.errs, engine.InputError{Cluster: s.Cluster.Name, Message: "snapshot digest: " + err.Error()})
+	if c.digest == "" {
+		digest, err := snapshot.Digest(s)
+		if err != nil {
+			c.errs = append(c.errs, engine.InputError{Cluster: s.Cluster.Name, Message: "snapshot digest: " + err.Error()})
+		}
+		c.digest = digest
 	}
-	c.digest = digest
 	if s.Status.State == snapshot.StateUnreachable {
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -75,5 +76,57 @@ func TestRunSourcesErrors(t *testing.T) {
 	_, err = RunSources(ctx, eng, []Source{{Name: "bad.json", Load: func() (*snapshot.Snapshot, error) { return nil, errors.New("not gzip") }}}, Options{})
 	if err == nil || !strings.Contains(err.Error(), "loading bad.json: not gzip") {
 		t.Errorf("load failure: err = %v", err)
+	}
+}
+
+// FromFiles gives each cluster the same digest as snapshot.Digest, whether
+// the file is the canonical encoding Save writes (its bytes are hashed) or
+// anything else that loads (it is encoded again), and the same findings as
+// the snapshots in memory.
+func TestFromFilesDigests(t *testing.T) {
+	ctx := context.Background()
+	eng, err := engine.New(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snaps := loadFleet(t, "us-prod", "eu-prod")
+	dir := t.TempDir()
+	saved := dir + "/us-prod.json.gz"
+	if err := snapshot.Save(saved, snaps[0]); err != nil {
+		t.Fatal(err)
+	}
+	canonical, err := snapshot.Marshal(snaps[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc any
+	if err := json.Unmarshal(canonical, &doc); err != nil {
+		t.Fatal(err)
+	}
+	indented, _ := json.MarshalIndent(doc, "", "  ") // sorted keys, but not compact
+	other := dir + "/eu-prod.json"
+	if err := os.WriteFile(other, indented, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	opts := Options{Now: func() time.Time { return auditTime }}
+	got, err := RunSources(ctx, eng, FromFiles([]string{saved, other}), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := Run(ctx, eng, snaps, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range snaps {
+		d, err := snapshot.Digest(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Provenance.SnapshotDigests[s.Cluster.Name] != d || want.Provenance.SnapshotDigests[s.Cluster.Name] != d {
+			t.Errorf("%s: digest from the file %s, in memory %s, want %s", s.Cluster.Name, got.Provenance.SnapshotDigests[s.Cluster.Name], want.Provenance.SnapshotDigests[s.Cluster.Name], d)
+		}
+	}
+	if len(got.Findings) == 0 || len(got.Findings) != len(want.Findings) {
+		t.Errorf("%d findings from the files, %d from memory", len(got.Findings), len(want.Findings))
 	}
 }

@@ -68,9 +68,33 @@ const maxProblems = 50
 // when the name ends in ".gz" or the content starts with the gzip magic.
 // Errors name the file and, for schema errors, the JSON path.
 func Load(path string) (*Snapshot, error) {
+	s, _, err := load(path)
+	return s, err
+}
+
+// LoadDigest is Load that also returns the snapshot's Digest. A file that
+// Save wrote holds the canonical encoding itself, and its digest is then
+// the hash of the bytes read, without encoding the snapshot again; any
+// other file's is computed as Digest computes it. Either way it is
+// Digest(s) (FuzzLoad holds it to that).
+func LoadDigest(path string) (*Snapshot, string, error) {
+	s, digest, err := load(path)
+	if err != nil || digest != "" {
+		return s, digest, err
+	}
+	digest, err = Digest(s)
+	if err != nil {
+		return nil, "", fmt.Errorf("snapshot %s: %w", path, err)
+	}
+	return s, digest, nil
+}
+
+// load is Load with the snapshot's digest when the bytes read are its
+// canonical encoding ("" when they may not be).
+func load(path string) (*Snapshot, string, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("reading snapshot: %w", err)
+		return nil, "", fmt.Errorf("reading snapshot: %w", err)
 	}
 	defer f.Close()
 	return decodeFrom(f, path, sizeHint(f))
@@ -106,52 +130,80 @@ const maxDeflateRatio = 1032
 // Decode reads, validates and decodes one snapshot from r, gzip-compressed or
 // not (detected from the content). name is used in errors only.
 func Decode(r io.Reader, name string) (*Snapshot, error) {
-	return decodeFrom(r, name, 0)
+	s, _, err := decodeFrom(r, name, 0)
+	return s, err
 }
 
 // decodeFrom is Decode with a guess of the decoded size (0: none).
-func decodeFrom(r io.Reader, name string, hint int64) (*Snapshot, error) {
+func decodeFrom(r io.Reader, name string, hint int64) (*Snapshot, string, error) {
 	br := bufio.NewReader(r)
 	var in io.Reader = br
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
-			return nil, fmt.Errorf("snapshot %s: gzip: %w", name, err)
+			return nil, "", fmt.Errorf("snapshot %s: gzip: %w", name, err)
 		}
 		defer zr.Close()
 		in = zr
 	} else if strings.HasSuffix(name, ".gz") {
-		return nil, fmt.Errorf("snapshot %s: name ends in .gz but the content is not gzip", name)
+		return nil, "", fmt.Errorf("snapshot %s: name ends in .gz but the content is not gzip", name)
 	}
 	data, err := readall.Sized(io.LimitReader(in, maxSize+1), min(hint, maxSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("snapshot %s: reading: %w", name, err)
+		return nil, "", fmt.Errorf("snapshot %s: reading: %w", name, err)
 	}
 	if len(data) > maxSize {
-		return nil, fmt.Errorf("snapshot %s: larger than %d bytes", name, int64(maxSize))
+		return nil, "", fmt.Errorf("snapshot %s: larger than %d bytes", name, int64(maxSize))
 	}
 	return decode(data, name)
 }
 
-func decode(data []byte, name string) (*Snapshot, error) {
-	doc, err := decodeValue(data)
+// decode decodes and checks one snapshot document, with its digest when
+// data is its canonical encoding ("" when it may not be).
+func decode(data []byte, name string) (*Snapshot, string, error) {
+	doc, span, err := decodeDocument(data)
 	if err != nil {
-		return nil, fmt.Errorf("snapshot %s: %w", name, err)
+		return nil, "", fmt.Errorf("snapshot %s: %w", name, err)
 	}
 	if err := validateDoc(doc); err != nil {
-		return nil, fmt.Errorf("snapshot %s: %w", name, err)
+		return nil, "", fmt.Errorf("snapshot %s: %w", name, err)
 	}
 	s, err := fromDoc(doc)
 	if err != nil {
-		return nil, fmt.Errorf("snapshot %s: %w", name, err)
+		return nil, "", fmt.Errorf("snapshot %s: %w", name, err)
 	}
 	if err := check(s); err != nil {
-		return nil, fmt.Errorf("snapshot %s: %w", name, err)
+		return nil, "", fmt.Errorf("snapshot %s: %w", name, err)
 	}
 	if s.Objects == nil {
 		s.Objects = map[string][]map[string]any{}
 	}
-	return s, nil
+	return s, canonicalDigest(s, doc, data, span), nil
+}
+
+// canonicalDigest is Digest(s) when data, which s was decoded from, is
+// the canonical encoding of s, and "" when that is not certain: the
+// objects were written as Marshal writes them (span), and the rest is
+// exactly Marshal's header for s. It costs one encoding of the header
+// instead of one of the whole snapshot.
+func canonicalDigest(s *Snapshot, doc any, data []byte, span objectsSpan) string {
+	if !span.canonical || span.end != len(data)-1 || data[len(data)-1] != '}' {
+		return ""
+	}
+	// fromDoc files a kind whose list is null as an empty one, which
+	// Marshal writes [].
+	objs, _ := doc.(map[string]any)["objects"].(map[string]any)
+	for _, list := range objs {
+		if list == nil {
+			return ""
+		}
+	}
+	head, err := encodeHeader(s, true) // ends with the objects' '{'
+	if err != nil || !bytes.Equal(head, data[:span.start+1]) {
+		return ""
+	}
+	sum := sha256.Sum256(data)
+	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
 // fromDoc builds the Snapshot from its validated document. The objects,
@@ -364,6 +416,9 @@ type problem struct {
 // the schema validator escapes a JSON pointer's tokens, so that a problem
 // reads the same whichever of the two found it.
 func (p problem) at(k string, i int) string {
+	if k == "" { // the validator leaves an empty token out
+		return fmt.Sprintf("at /objects/%d%s: %s", i, p.path, p.msg)
+	}
 	k = url.PathEscape(strings.NewReplacer("~", "~0", "/", "~1").Replace(k))
 	return fmt.Sprintf("at /objects/%s/%d%s: %s", k, i, p.path, p.msg)
 }

@@ -337,13 +337,16 @@ func FuzzLoad(f *testing.F) {
 		if unmarshal(data, &doc) == nil {
 			sameValidation(t, doc)
 		}
-		s, err := Decode(bytes.NewReader(data), "fuzz.json")
+		s, fast, err := decodeFrom(bytes.NewReader(data), "fuzz.json", 0)
 		if err != nil {
 			return
 		}
 		out, err := Marshal(s)
 		if err != nil {
 			t.Fatalf("marshal of a loaded snapshot: %v", err)
+		}
+		if fast != "" && !bytes.Equal(out, data) && !bytes.Equal(out, gunzip(t, data)) {
+			t.Fatalf("the digest of the bytes read was taken, but they are not the canonical encoding:\n read %.300q\n want %.300q", data, out)
 		}
 		back, err := Decode(bytes.NewReader(out), "again.json")
 		if err != nil {
@@ -354,8 +357,27 @@ func FuzzLoad(f *testing.F) {
 		if d1 != d2 {
 			t.Fatalf("digest changed on round trip: %s, %s", d1, d2)
 		}
+		if fast != "" && fast != d1 {
+			t.Fatalf("digest of the bytes read %s, Digest %s", fast, d1)
+		}
+		if _, again, _ := decodeFrom(bytes.NewReader(out), "again.json", 0); again != d1 {
+			t.Fatalf("the canonical encoding's digest is not taken from its bytes: %q, want %s", again, d1)
+		}
 		s.Derive() // must not panic on any valid snapshot
 	})
+}
+
+// gunzip is data decompressed, or data itself when it is not gzip.
+func gunzip(t *testing.T, data []byte) []byte {
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return data
+	}
+	out, err := io.ReadAll(zr)
+	if err != nil {
+		return data
+	}
+	return out
 }
 
 // stdJSON is what Marshal promised to equal: encoding/json without HTML
@@ -888,7 +910,7 @@ func TestDecodeTakesObjectsAsDecoded(t *testing.T) {
 		if unmarshal(data, &doc) != nil || validate(doc) != nil {
 			continue // the invalid fixtures have their own tests
 		}
-		got, err := decode(data, f)
+		got, _, err := decode(data, f)
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
@@ -951,6 +973,70 @@ func TestSizeHint(t *testing.T) {
 		}
 		if s, err := Load(path); err != nil || s.Cluster.Name != "c" {
 			t.Errorf("%s: Load = %v, %v", name, s, err)
+		}
+	}
+}
+
+// LoadDigest hashes the bytes of a file that holds the canonical encoding,
+// escapes included, and encodes anything else again: the digest is always
+// Digest(s).
+func TestLoadDigest(t *testing.T) {
+	s, err := Load(fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Strings Marshal escapes: the canonical file holds them escaped.
+	s.Objects["Namespace"][0]["metadata"].(map[string]any)["annotations"] = map[string]any{
+		"note": "a \"quoted\" \\ line\nwith a tab\t, a bell \a and \u2028",
+	}
+	want, err := Digest(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	canonical, err := Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	saved := filepath.Join(dir, "saved.json.gz")
+	if err := Save(saved, s); err != nil {
+		t.Fatal(err)
+	}
+	pretty := bytes.ReplaceAll(canonical, []byte(`,"`), []byte(", \""))
+	slash := bytes.Replace(canonical, []byte(`"v1"`), []byte(`"v\/1"`), 1) // "v/1" unescaped
+	for name, c := range map[string]struct {
+		data []byte
+		fast bool
+	}{
+		"canonical":     {canonical, true},
+		"spaced":        {pretty, false},
+		"escaped slash": {slash, false},
+		"saved (gzip)":  {nil, true},
+	} {
+		path := saved
+		if c.data != nil {
+			path = filepath.Join(dir, strings.ReplaceAll(name, " ", "-")+".json")
+			if err := os.WriteFile(path, c.data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		loaded, fast, err := load(path)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if (fast != "") != c.fast {
+			t.Errorf("%s: digest of the bytes read %q, want it taken: %v", name, fast, c.fast)
+		}
+		_, got, err := LoadDigest(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantHere := want
+		if name == "escaped slash" {
+			wantHere, _ = Digest(loaded) // another snapshot: one apiVersion is v/1
+		}
+		if got != wantHere {
+			t.Errorf("%s: LoadDigest %s, want %s", name, got, wantHere)
 		}
 	}
 }

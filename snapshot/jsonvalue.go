@@ -19,16 +19,32 @@ import (
 // error. The result shares no memory with data; equal strings in it may
 // share theirs. TestDecodeValue and FuzzDecodeValue hold it to encoding/json.
 func decodeValue(data []byte) (any, error) {
+	v, _, err := decodeDocument(data)
+	return v, err
+}
+
+// objectsSpan is where the value of a document's top-level "objects" member
+// lies in the document, data[start:end], and whether it is written exactly
+// as Marshal writes it: compact, keys sorted, strings without escapes and
+// integers. Canonical is only ever a sound guess: false may be wrong, true
+// never is.
+type objectsSpan struct {
+	start, end int
+	canonical  bool
+}
+
+// decodeDocument is decodeValue, with where the document's objects lie.
+func decodeDocument(data []byte) (any, objectsSpan, error) {
 	d := decoder{data: data, keys: map[string]string{}, strs: map[string]any{}, nums: map[string]any{}}
 	v, err := d.value()
 	if err != nil {
-		return nil, err
+		return nil, objectsSpan{}, err
 	}
 	d.skipSpace()
 	if d.i < len(d.data) {
-		return nil, d.errorAt(d.i, "data after the document: invalid character "+quoteChar(d.data[d.i]))
+		return nil, objectsSpan{}, d.errorAt(d.i, "data after the document: invalid character "+quoteChar(d.data[d.i]))
 	}
-	return v, nil
+	return v, d.objects, nil
 }
 
 // maxDepth is encoding/json's limit on nested arrays and objects.
@@ -54,6 +70,10 @@ type decoder struct {
 	members []member
 	elems   []any
 	buf     []byte // the string being unescaped
+	// loose counts what Marshal would write otherwise: whitespace, keys out
+	// of order, escaped strings, numbers that are not plain integers.
+	loose   int
+	objects objectsSpan
 }
 
 type member struct {
@@ -111,6 +131,7 @@ func (d *decoder) object() (any, error) {
 		d.depth--
 		return map[string]any{}, nil
 	}
+	top := d.depth == 1
 	for {
 		d.skipSpace()
 		if d.i >= len(d.data) {
@@ -128,12 +149,20 @@ func (d *decoder) object() (any, error) {
 			key = string(b)
 			d.keys[key] = key
 		}
+		if len(d.members) > base && key <= d.members[len(d.members)-1].key {
+			d.loose++ // Marshal sorts keys
+		}
 		if err := d.expect(':', "after object key"); err != nil {
 			return nil, err
 		}
+		d.skipSpace()
+		start, loose := d.i, d.loose
 		v, err := d.value()
 		if err != nil {
 			return nil, err
+		}
+		if top && key == "objects" {
+			d.objects = objectsSpan{start: start, end: d.i, canonical: d.loose == loose}
 		}
 		d.members = append(d.members, member{key, v})
 		if more, err := d.next('}', "after object key:value pair"); err != nil {
@@ -225,13 +254,20 @@ func (d *decoder) expect(c byte, context string) error {
 }
 
 func (d *decoder) skipSpace() {
+	start := d.i
 	for d.i < len(d.data) {
 		switch d.data[d.i] {
 		case ' ', '\t', '\n', '\r':
 			d.i++
 		default:
+			if d.i > start {
+				d.loose++
+			}
 			return
 		}
+	}
+	if d.i > start {
+		d.loose++
 	}
 }
 
@@ -358,6 +394,9 @@ func (d *decoder) quoted() ([]byte, error) {
 		if r == utf8.RuneError && size == 1 {
 			return d.unescape(start, i)
 		}
+		if r == '\u2028' || r == '\u2029' {
+			d.loose++ // Marshal escapes them
+		}
 		i += size
 	}
 	return nil, d.eof()
@@ -380,8 +419,11 @@ func (d *decoder) unescape(start, i int) ([]byte, error) {
 			}
 			i++
 			switch e := d.data[i]; e {
-			case '"', '\\', '/':
+			case '"', '\\':
 				b = append(b, e)
+			case '/':
+				b = append(b, e)
+				d.loose++ // Marshal writes it as is
 			case 'b':
 				b = append(b, '\b')
 			case 'f':
@@ -396,6 +438,9 @@ func (d *decoder) unescape(start, i int) ([]byte, error) {
 				r, err := d.hex4(i + 1)
 				if err != nil {
 					return nil, err
+				}
+				if !marshalEscapes(r, d.data[i+1:i+5]) {
+					d.loose++
 				}
 				i += 4
 				if utf16.IsSurrogate(r) {
@@ -425,11 +470,27 @@ func (d *decoder) unescape(start, i int) ([]byte, error) {
 			i++
 		default:
 			r, size := utf8.DecodeRune(d.data[i:])
+			if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
+				d.loose++ // Marshal writes U+FFFD as is, and escapes these two
+			}
 			b = utf8.AppendRune(b, r) // U+FFFD for each invalid byte
 			i += size
 		}
 	}
 	return nil, d.eof()
+}
+
+// marshalEscapes reports whether Marshal writes r as the \u escape whose
+// digits are hex: a control character it has no short escape for, or
+// U+2028 and U+2029, in lower case.
+func marshalEscapes(r rune, hex []byte) bool {
+	switch {
+	case r == '\b' || r == '\f' || r == '\n' || r == '\r' || r == '\t':
+		return false
+	case r < 0x20 || r == '\u2028' || r == '\u2029':
+		return string(hex) == fmt.Sprintf("%04x", r)
+	}
+	return false
 }
 
 // hex4 reads the four hex digits of a \u escape at data[i:].

@@ -124,9 +124,7 @@ func runAudit(cmd *cobra.Command, f *auditFlags) error {
 	} else {
 		// Snapshot files are loaded as the audit reaches them, so a fleet
 		// larger than memory is audited a few clusters at a time.
-		for _, p := range f.snapshots {
-			srcs = append(srcs, audit.Source{Name: p, Load: func() (*snapshot.Snapshot, error) { return snapshot.Load(p) }})
-		}
+		srcs = audit.FromFiles(f.snapshots)
 	}
 	r, err := audit.RunSources(evalCtx, eng, srcs, audit.Options{Exceptions: xs, SystemNamespaces: f.fleet.systemNamespaces(), Progress: prog.set, KeepPasses: listsPasses(outs) || f.apply, Workers: workers})
 	interrupted := evalCtx.Err() != nil

@@ -88,9 +88,7 @@ func runAudit(paths []string, gogc int, render bool) (*auditFigures, error) {
 		fmt.Fprintf(os.Stderr, "child: loaded %d snapshots (%d objects) in %.1f s, heap %.2f GB; auditing\n", len(snaps), n, f.Load, float64(ms.HeapAlloc)/1e9)
 		srcs = audit.FromSnapshots(snaps)
 	} else {
-		for _, p := range paths {
-			srcs = append(srcs, audit.Source{Name: p, Load: func() (*snapshot.Snapshot, error) { return snapshot.Load(p) }})
-		}
+		srcs = audit.FromFiles(paths)
 	}
 
 	var mu sync.Mutex
