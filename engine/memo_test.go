@@ -86,8 +86,7 @@ label(c) := sprintf("%s %q", [c.type, c.container.name])
 }
 
 // The default bundle's policies that name the object in their messages
-// (the RBAC ones) are evaluated per object; the pod security ones, and
-// FG-NS-001 (on every workload), are memoised.
+// are evaluated per object; the pod security ones are memoised.
 func TestDefaultBundleMemoisation(t *testing.T) {
 	e, err := New(context.Background())
 	if err != nil {
@@ -99,7 +98,7 @@ func TestDefaultBundleMemoisation(t *testing.T) {
 			memo[p.ID] = p.reads != nil
 		}
 	}
-	for id, want := range map[string]bool{"FG-NS-001": true, "FG-RBAC-001": false, "FG-RBAC-002": false, "FG-POD-001": true, "FG-IMG-002": true, "FG-RES-001": true} {
+	for id, want := range map[string]bool{"FG-NS-001": false, "FG-RBAC-001": false, "FG-RBAC-002": false, "FG-POD-001": true, "FG-IMG-002": true, "FG-RES-001": true} {
 		if got, ok := memo[id]; !ok || got != want {
 			t.Errorf("%s memoised = %v (known %v), want %v", id, got, ok, want)
 		}
