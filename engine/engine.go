@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -211,10 +212,12 @@ func (e *Engine) Provenance() Provenance {
 type policyQuery struct {
 	policies []int // indexes into Engine.policies, in binding order
 	query    rego.PreparedEvalQuery
-	// memo, for an object kind, is the query of the policies whose
-	// verdicts are memoised (memo.go). On that query, reads is what its
-	// policies can read of the input and key names it in memo keys.
-	memo  *policyQuery
+	// memos, for an object kind, are the queries of the policies whose
+	// verdicts are memoised (memo.go), one per memo group. On such a query,
+	// reads is what its policies can read of the input and key names it in
+	// memo keys.
+	memos []*policyQuery
+	parts []*policyQuery // memos, then the query itself
 	reads *readSet
 	key   string
 	// project, for an object kind, is what the query's policies can read
@@ -227,7 +230,8 @@ type policyQuery struct {
 
 // prepared returns the query cached under key, preparing it on first use
 // from the policies for which applies is true. With split, the policies
-// whose verdicts can be memoised (memo.go) go into q.memo instead.
+// whose verdicts can be memoised (memo.go) go into q.memos instead, a
+// query per memo group.
 // Concurrent callers of a new key wait for the first one to prepare it.
 func (e *Engine) prepared(ctx context.Context, cache map[string]*policyQuery, key string, split bool, applies func(*regoPolicy) bool) (*policyQuery, error) {
 	e.mu.Lock()
@@ -242,13 +246,14 @@ func (e *Engine) prepared(ctx context.Context, cache map[string]*policyQuery, ke
 		return q, q.err
 	}
 	defer close(q.ready)
-	var memoised []int
+	var memoised [1 << len(groupPaths)][]int // by memo group
 	for i := range e.policies {
 		p := &e.policies[i]
 		switch {
 		case !applies(p):
 		case split && e.memo != nil && p.reads != nil:
-			memoised = append(memoised, i)
+			g := memoGroup(p.reads)
+			memoised[g] = append(memoised[g], i)
 		default:
 			q.policies = append(q.policies, i)
 		}
@@ -256,14 +261,24 @@ func (e *Engine) prepared(ctx context.Context, cache map[string]*policyQuery, ke
 	if split && e.memo != nil {
 		q.project = e.projection(q.policies)
 	}
-	if q.query, q.err = e.prepare(ctx, q.policies); q.err != nil || len(memoised) == 0 {
+	if q.query, q.err = e.prepare(ctx, q.policies); q.err != nil {
 		return q, q.err
 	}
-	m := &policyQuery{policies: memoised, reads: e.projection(memoised), key: key}
-	m.project = m.reads
-	m.query, q.err = e.prepare(ctx, memoised)
-	q.memo = m
-	return q, q.err
+	q.parts = []*policyQuery{q}
+	for g, policies := range memoised {
+		if len(policies) == 0 {
+			continue
+		}
+		// The group is part of the key: two groups' projections can be equal.
+		m := &policyQuery{policies: policies, reads: e.projection(policies), key: key + "#" + strconv.Itoa(g)}
+		m.project = m.reads
+		if m.query, q.err = e.prepare(ctx, policies); q.err != nil {
+			return q, q.err
+		}
+		q.memos = append(q.memos, m)
+	}
+	q.parts = append(slices.Clip(q.memos), q)
+	return q, nil
 }
 
 // projection is what the policies can read of their input, merged, or nil
@@ -351,7 +366,7 @@ func (e *Engine) evalObject(ctx context.Context, in *ObjectInput, inv *gatekeepe
 	if err != nil {
 		return v, fmt.Errorf("preparing policies for kind %s: %w", res.Kind, err)
 	}
-	if len(q.policies) == 0 && q.memo == nil {
+	if len(q.policies) == 0 && len(q.memos) == 0 {
 		return v, e.evalConstraints(ctx, in, inv, nil, in.nsValue, &v) // Gatekeeper hook
 	}
 	// With constraints in the bundle, convert the object and its Namespace
@@ -375,7 +390,7 @@ func (e *Engine) evalObject(ctx context.Context, in *ObjectInput, inv *gatekeepe
 	// Each query sees the projection of the input onto what its policies
 	// can read (project.go), or the whole input when that is not known.
 	var doc map[string]any
-	if e.memo != nil && (q.memo != nil || q.project != nil) {
+	if e.memo != nil && (len(q.memos) > 0 || q.project != nil) {
 		doc = in.doc() // what a memo key and a projection are made of
 	}
 	var whole ast.Value
@@ -394,8 +409,8 @@ func (e *Engine) evalObject(ctx context.Context, in *ObjectInput, inv *gatekeepe
 		}
 		return whole, nil
 	}
-	for _, part := range [...]*policyQuery{q.memo, q} {
-		if part == nil || len(part.policies) == 0 {
+	for _, part := range q.parts {
+		if len(part.policies) == 0 {
 			continue
 		}
 		// A memo query's verdict is memoised by the projection's key; a
@@ -427,7 +442,7 @@ func (e *Engine) evalObject(ctx context.Context, in *ObjectInput, inv *gatekeepe
 		}
 		v.Passed = append(v.Passed, mv.passed...)
 	}
-	if q.memo != nil && len(q.policies) > 0 {
+	if len(q.memos)+min(len(q.policies), 1) > 1 {
 		slices.Sort(v.Passed) // in id order, as from one query
 	}
 	if err := e.evalConstraints(ctx, in, inv, gkObj, ns, &v); err != nil { // Gatekeeper hook

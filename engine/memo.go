@@ -175,6 +175,31 @@ func constantPath(ts []*ast.Term) []string {
 	return path
 }
 
+// groupPaths are what sets one object's verdicts apart from those of the
+// same template elsewhere, for policies that read them: its namespace, the
+// Namespace object, the cluster. A memo query's key covers what any of its
+// policies reads, so a policy that reads one of them is memoised apart from
+// those that read none: otherwise every verdict of the kind would be keyed
+// per namespace or per cluster, and a fleet's replicas would share far
+// fewer of them.
+var groupPaths = [...][]string{
+	{"object", "metadata", "namespace"},
+	{"namespace"},
+	{"cluster"},
+}
+
+// memoGroup is the memo group of a policy with these reads: which of
+// groupPaths it reads, as bits.
+func memoGroup(rs *readSet) int {
+	g := 0
+	for i, p := range groupPaths {
+		if rs.reads(p) {
+			g |= 1 << i
+		}
+	}
+	return g
+}
+
 // memoisable reports whether a policy with these reads is worth memoising.
 func memoisable(rs *readSet) bool {
 	for _, p := range identityPaths {

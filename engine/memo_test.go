@@ -86,7 +86,8 @@ label(c) := sprintf("%s %q", [c.type, c.container.name])
 }
 
 // The default bundle's policies that name the object in their messages
-// are evaluated per object; the pod security ones are memoised.
+// (the RBAC ones) are evaluated per object; the pod security ones, and
+// FG-NS-001 (on every workload), are memoised.
 func TestDefaultBundleMemoisation(t *testing.T) {
 	e, err := New(context.Background())
 	if err != nil {
@@ -98,7 +99,7 @@ func TestDefaultBundleMemoisation(t *testing.T) {
 			memo[p.ID] = p.reads != nil
 		}
 	}
-	for id, want := range map[string]bool{"FG-NS-001": false, "FG-RBAC-001": false, "FG-RBAC-002": false, "FG-POD-001": true, "FG-IMG-002": true, "FG-RES-001": true} {
+	for id, want := range map[string]bool{"FG-NS-001": true, "FG-RBAC-001": false, "FG-RBAC-002": false, "FG-POD-001": true, "FG-IMG-002": true, "FG-RES-001": true} {
 		if got, ok := memo[id]; !ok || got != want {
 			t.Errorf("%s memoised = %v (known %v), want %v", id, got, ok, want)
 		}
@@ -187,5 +188,49 @@ func TestMemoGivesTheSameVerdicts(t *testing.T) {
 	}
 	if n := len(with.memo.m); n == 0 || n*2 > evaluations {
 		t.Errorf("the memo holds %d verdicts for %d evaluations: renamed copies should share them", n, evaluations)
+	}
+}
+
+// Replicas of one template in many namespaces and clusters share the
+// verdicts of the policies that read neither: a policy that reads the
+// namespace (FG-NS-001) or the cluster (FG-IMG-002) is memoised in a group
+// of its own, so it does not key every other policy's verdicts per
+// namespace or per cluster.
+func TestMemoGroups(t *testing.T) {
+	ctx := context.Background()
+	e, err := New(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deployment := map[string]any{
+		"apiVersion": "apps/v1", "kind": "Deployment",
+		"metadata": map[string]any{"name": "web"},
+		"spec": map[string]any{"template": map[string]any{"spec": map[string]any{
+			"containers": []any{map[string]any{"name": "app", "image": "registry.local/web:1.0"}},
+		}}},
+	}
+	namespaces := []string{"default", "shop", "team-a", "team-b", "team-c"}
+	for _, cl := range []Cluster{{Name: "eu-prod", Labels: map[string]string{"env": "production"}}, {Name: "dev", Labels: map[string]string{"env": "dev"}}} {
+		var objs []map[string]any
+		for _, ns := range namespaces {
+			o := maps.Clone(deployment)
+			o["metadata"] = map[string]any{"name": "web", "namespace": ns}
+			objs = append(objs, o)
+		}
+		for _, in := range Inputs(objs, ObjectInput{Cluster: cl}) {
+			v, err := e.EvalObject(ctx, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ns := in.Object["metadata"].(map[string]any)["namespace"]; (ns == "default") != slices.ContainsFunc(v.Findings, func(f Finding) bool { return f.PolicyID == "FG-NS-001" }) {
+				t.Errorf("%s in namespace %s: findings %+v", cl.Name, ns, v.Findings)
+			}
+		}
+	}
+	// One verdict for the namespace- and cluster-blind policies, one per
+	// namespace for FG-NS-001, one per cluster for FG-IMG-002; keyed
+	// together, there would be one per namespace and cluster (10).
+	if n, want := len(e.memo.m), 1+len(namespaces)+2; n != want {
+		t.Errorf("the memo holds %d verdicts, want %d", n, want)
 	}
 }

@@ -19,7 +19,10 @@
 #     NetworkPolicies and RBAC, and deploy the workload there.
 package fleetguard.object.namespace.default_namespace
 
+# The message leaves the name to the finding's resource: a policy that reads
+# no object's identity is evaluated once per distinct input it reads, not
+# once per workload (engine/memo.go).
 violation contains {"msg": msg, "details": {"namespace": "default"}} if {
 	input.object.metadata.namespace == "default"
-	msg := sprintf("%s %q runs in the default namespace", [input.object.kind, object.get(input.object.metadata, "name", "")])
+	msg := sprintf("%s runs in the default namespace", [input.object.kind])
 }

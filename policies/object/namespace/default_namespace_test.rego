@@ -8,13 +8,13 @@ in_namespace(obj, ns) := object.union(obj, {"metadata": {"namespace": ns}})
 test_deployment_in_default_fails if {
 	inp := fixtures.input_for(in_namespace(fixtures.deployment({"containers": [fixtures.app]}), "default"))
 	v := default_namespace.violation with input as inp
-	v == {{"msg": `Deployment "web" runs in the default namespace`, "details": {"namespace": "default"}}}
+	v == {{"msg": `Deployment runs in the default namespace`, "details": {"namespace": "default"}}}
 }
 
 test_cronjob_in_default_fails if {
 	inp := fixtures.input_for(in_namespace(fixtures.cronjob({"containers": [fixtures.app]}), "default"))
 	v := default_namespace.violation with input as inp
-	fixtures.messages(v) == {`CronJob "report" runs in the default namespace`}
+	fixtures.messages(v) == {`CronJob runs in the default namespace`}
 }
 
 test_other_or_unknown_namespace_passes if {
