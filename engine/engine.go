@@ -264,7 +264,6 @@ func (e *Engine) prepared(ctx context.Context, cache map[string]*policyQuery, ke
 	if q.query, q.err = e.prepare(ctx, q.policies); q.err != nil {
 		return q, q.err
 	}
-	q.parts = []*policyQuery{q}
 	for g, policies := range memoised {
 		if len(policies) == 0 {
 			continue
