@@ -151,7 +151,7 @@ func report(paths []string, p genParams, runs, sample, gogc int, render bool) er
 	row := func(name, key string, wall float64) {
 		fmt.Printf("| %s | %.2f s | %.2f s | %.0f |\n", name, wall, sc.CPU[key], n/sc.CPU[key])
 	}
-	row("snapshot digest (canonical JSON + sha256, done by audit.Run)", "digest", sc.Digest)
+	row("snapshot digest (canonical JSON + sha256, done by audit.Run for snapshots in memory; a file that holds the canonical encoding has its bytes hashed instead)", "digest", sc.Digest)
 	row("derived views (`Snapshot.Derive`)", "derive", sc.Derive)
 	row("**object scope** (`EvalObject` on every object, the loop of audit.Run)", "object", sc.Object)
 	row("**cluster scope** (`EvalCluster` and building its input: audit.Run with only the cluster policies, minus digest, derive and its empty object loop)", "cluster", sc.Cluster)
