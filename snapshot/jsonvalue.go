@@ -1,6 +1,7 @@
 package snapshot
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -25,9 +26,9 @@ func decodeValue(data []byte) (any, error) {
 
 // objectsSpan is where the value of a document's top-level "objects" member
 // lies in the document, data[start:end], and whether it is written exactly
-// as Marshal writes it: compact, keys sorted, strings without escapes and
-// integers. Canonical is only ever a sound guess: false may be wrong, true
-// never is.
+// as Marshal writes it: compact, keys sorted, strings as appendString writes
+// them. Canonical is only ever a sound guess: false may be wrong, true never
+// is.
 type objectsSpan struct {
 	start, end int
 	canonical  bool
@@ -70,6 +71,7 @@ type decoder struct {
 	members []member
 	elems   []any
 	buf     []byte // the string being unescaped
+	canon   []byte // what Marshal writes for a string read (canonical)
 	// loose counts what Marshal would write otherwise: whitespace, keys out
 	// of order, escaped strings, numbers that are not plain integers.
 	loose   int
@@ -371,9 +373,33 @@ func (d *decoder) num(b []byte) any {
 
 // quoted reads a string whose '"' is at d.i and returns its unescaped bytes:
 // a slice of data, or of d.buf when it had to be rewritten. They are only
-// good until the next call.
+// good until the next call. A string Marshal would write otherwise (see
+// canonical) counts as loose.
 func (d *decoder) quoted() ([]byte, error) {
+	open := d.i
+	b, ascii, err := d.scan()
+	if err == nil && !ascii {
+		d.canonical(open, b)
+	}
+	return b, err
+}
+
+// canonical counts the string just read from data[open:d.i], unescaped to
+// b, as loose unless Marshal writes b back byte for byte: it is Marshal's
+// own appendString that decides, so the two cannot disagree. A plain ASCII
+// string needs no check: Marshal escapes only what JSON cannot hold raw.
+func (d *decoder) canonical(open int, b []byte) {
+	d.canon = appendString(d.canon[:0], string(b))
+	if !bytes.Equal(d.canon, d.data[open:d.i]) {
+		d.loose++
+	}
+}
+
+// scan is quoted without the canonical check; ascii reports a string of
+// plain ASCII without escapes.
+func (d *decoder) scan() (b []byte, ascii bool, err error) {
 	start := d.i + 1
+	ascii = true
 	for i := start; i < len(d.data); {
 		c := d.data[i]
 		if c < utf8.RuneSelf {
@@ -383,23 +409,23 @@ func (d *decoder) quoted() ([]byte, error) {
 			}
 			if c == '"' {
 				d.i = i + 1
-				return d.data[start:i], nil
+				return d.data[start:i], ascii, nil
 			}
 			if c == '\\' {
-				return d.unescape(start, i)
+				b, err := d.unescape(start, i)
+				return b, false, err
 			}
-			return nil, d.errorAt(i, "invalid character "+quoteChar(c)+" in string literal")
+			return nil, false, d.errorAt(i, "invalid character "+quoteChar(c)+" in string literal")
 		}
+		ascii = false
 		r, size := utf8.DecodeRune(d.data[i:])
 		if r == utf8.RuneError && size == 1 {
-			return d.unescape(start, i)
-		}
-		if r == '\u2028' || r == '\u2029' {
-			d.loose++ // Marshal escapes them
+			b, err := d.unescape(start, i)
+			return b, false, err
 		}
 		i += size
 	}
-	return nil, d.eof()
+	return nil, false, d.eof()
 }
 
 // unescape is quoted for a string that needs rewriting from offset i on, as
@@ -419,11 +445,8 @@ func (d *decoder) unescape(start, i int) ([]byte, error) {
 			}
 			i++
 			switch e := d.data[i]; e {
-			case '"', '\\':
+			case '"', '\\', '/':
 				b = append(b, e)
-			case '/':
-				b = append(b, e)
-				d.loose++ // Marshal writes it as is
 			case 'b':
 				b = append(b, '\b')
 			case 'f':
@@ -438,9 +461,6 @@ func (d *decoder) unescape(start, i int) ([]byte, error) {
 				r, err := d.hex4(i + 1)
 				if err != nil {
 					return nil, err
-				}
-				if !marshalEscapes(r, d.data[i+1:i+5]) {
-					d.loose++
 				}
 				i += 4
 				if utf16.IsSurrogate(r) {
@@ -470,27 +490,11 @@ func (d *decoder) unescape(start, i int) ([]byte, error) {
 			i++
 		default:
 			r, size := utf8.DecodeRune(d.data[i:])
-			if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
-				d.loose++ // Marshal writes U+FFFD as is, and escapes these two
-			}
 			b = utf8.AppendRune(b, r) // U+FFFD for each invalid byte
 			i += size
 		}
 	}
 	return nil, d.eof()
-}
-
-// marshalEscapes reports whether Marshal writes r as the \u escape whose
-// digits are hex: a control character it has no short escape for, or
-// U+2028 and U+2029, in lower case.
-func marshalEscapes(r rune, hex []byte) bool {
-	switch {
-	case r == '\b' || r == '\f' || r == '\n' || r == '\r' || r == '\t':
-		return false
-	case r < 0x20 || r == '\u2028' || r == '\u2029':
-		return string(hex) == fmt.Sprintf("%04x", r)
-	}
-	return false
 }
 
 // hex4 reads the four hex digits of a \u escape at data[i:].
