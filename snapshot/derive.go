@@ -50,12 +50,35 @@ func Derive(objs []map[string]any, opts Options) *Views {
 	for _, k := range opts.MissingKinds {
 		missing[k] = true
 	}
+	ws, containers := workloadsOf(byKind)
 	return &Views{
 		RBAC:     rbac,
-		Network:  deriveNetwork(byKind),
-		Secrets:  deriveSecrets(byKind, rbac, missing),
-		Versions: deriveVersions(objs, opts),
+		Network:  deriveNetwork(byKind, ws),
+		Secrets:  deriveSecrets(byKind, ws, rbac, missing),
+		Versions: deriveVersions(objs, ws, containers, opts),
 	}
+}
+
+// workload is an object with a pod spec, read once for every view that
+// walks workloads.
+type workload struct {
+	ref        Ref
+	controlled bool
+	spec       PodSpec
+}
+
+// workloadsOf lists the objects of byKind that have a pod spec, in
+// WorkloadKinds order, and how many containers they have in all.
+func workloadsOf(byKind map[string][]map[string]any) (ws []workload, containers int) {
+	for _, kind := range WorkloadKinds {
+		for _, o := range byKind[kind] {
+			if ps, ok := PodSpecOf(o); ok {
+				ws = append(ws, workload{ref: refOf(o), controlled: controlled(o), spec: ps})
+				containers += len(ps.Containers)
+			}
+		}
+	}
+	return ws, containers
 }
 
 // WorkloadKinds are the kinds carrying a pod spec (those PodSpecOf reads),

@@ -65,7 +65,7 @@ type pod struct {
 	labels labels.Set
 }
 
-func deriveNetwork(byKind map[string][]map[string]any) *Network {
+func deriveNetwork(byKind map[string][]map[string]any, ws []workload) *Network {
 	view := &Network{Namespaces: []NamespaceCoverage{}, Policies: []Policy{}, Pods: []PodCoverage{}}
 	nss := map[string]*NamespaceCoverage{}
 	ns := func(name string) *NamespaceCoverage {
@@ -80,23 +80,16 @@ func deriveNetwork(byKind map[string][]map[string]any) *Network {
 	}
 	pods := map[string][]*pod{}
 	var all []*pod
-	for _, kind := range WorkloadKinds {
-		if kind == "PodTemplate" {
-			continue
+	for _, w := range ws {
+		if w.ref.Kind == "PodTemplate" {
+			continue // a template for pods, not pods that policies select
 		}
-		for _, o := range byKind[kind] {
-			ps, ok := PodSpecOf(o)
-			if !ok {
-				continue
-			}
-			md := ps.Metadata
-			p := &pod{cov: &PodCoverage{Ref: refOf(o), Controlled: controlled(o), Labels: stringMap(md["labels"]),
-				Ingress: []string{}, Egress: []string{}}}
-			p.labels = labels.Set(p.cov.Labels)
-			pods[p.cov.Namespace] = append(pods[p.cov.Namespace], p)
-			all = append(all, p)
-			ns(p.cov.Namespace).Pods++
-		}
+		p := &pod{cov: &PodCoverage{Ref: w.ref, Controlled: w.controlled, Labels: stringMap(w.spec.Metadata["labels"]),
+			Ingress: []string{}, Egress: []string{}}}
+		p.labels = labels.Set(p.cov.Labels)
+		pods[p.cov.Namespace] = append(pods[p.cov.Namespace], p)
+		all = append(all, p)
+		ns(p.cov.Namespace).Pods++
 	}
 	for _, o := range byKind["NetworkPolicy"] {
 		pol := policyOf(o)

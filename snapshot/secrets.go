@@ -68,13 +68,11 @@ type Secrets struct {
 	Exposed    []SecretRef  `json:"exposed"` // references through env or envFrom
 }
 
-func deriveSecrets(byKind map[string][]map[string]any, rbac *RBAC, missingKinds map[string]bool) *Secrets {
+func deriveSecrets(byKind map[string][]map[string]any, ws []workload, rbac *RBAC, missingKinds map[string]bool) *Secrets {
 	view := &Secrets{Complete: !missingKinds["Secret"], Secrets: []SecretView{}, References: []SecretRef{},
 		Unused: []Ref{}, Missing: []SecretRef{}, Exposed: []SecretRef{}}
-	for _, kind := range WorkloadKinds {
-		for _, o := range byKind[kind] {
-			view.References = appendPodRefs(view.References, o)
-		}
+	for _, w := range ws {
+		view.References = appendPodRefs(view.References, w)
 	}
 	for _, o := range byKind["ServiceAccount"] {
 		from := refOf(o)
@@ -173,12 +171,8 @@ func deriveSecrets(byKind map[string][]map[string]any, rbac *RBAC, missingKinds 
 
 // appendPodRefs appends the Secret references of a Pod or a workload's pod
 // template to out.
-func appendPodRefs(out []SecretRef, o map[string]any) []SecretRef {
-	ps, ok := PodSpecOf(o)
-	if !ok {
-		return out
-	}
-	from, ctl := refOf(o), controlled(o)
+func appendPodRefs(out []SecretRef, w workload) []SecretRef {
+	ps, from, ctl := w.spec, w.ref, w.controlled
 	add := func(name, via, path, key string, optional bool) {
 		if name != "" {
 			out = append(out, SecretRef{Namespace: from.Namespace, Secret: name, From: from, Via: via, Path: path, Key: key, Optional: optional, Controlled: ctl})

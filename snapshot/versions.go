@@ -70,7 +70,7 @@ type Image struct {
 	Error         string `json:"error,omitempty"`
 }
 
-func deriveVersions(objs []map[string]any, opts Options) *Versions {
+func deriveVersions(objs []map[string]any, ws []workload, containers int, opts Options) *Versions {
 	view := &Versions{Nodes: []NodeVersion{}, Images: []Image{}, APIVersions: apiVersions(objs)}
 	if opts.Server != nil {
 		v, err := ParseVersion(opts.Server.GitVersion)
@@ -111,25 +111,12 @@ func deriveVersions(objs []map[string]any, opts Options) *Versions {
 	}
 	sort.Slice(view.Nodes, func(i, j int) bool { return view.Nodes[i].Name < view.Nodes[j].Name })
 	view.Kubelets, view.Runtimes, view.OSImages, view.Kernels = usages(usage["kubelet"]), usages(usage["runtime"]), usages(usage["os"]), usages(usage["kernel"])
-	// The images list is sized before it is filled: a cluster has
-	// thousands of containers, and an Image is large.
-	type workload struct {
-		obj map[string]any
-		ps  PodSpec
-	}
-	var workloads []workload
-	n := 0
-	for _, o := range objs {
-		if ps, ok := PodSpecOf(o); ok {
-			workloads = append(workloads, workload{o, ps})
-			n += len(ps.Containers)
-		}
-	}
-	view.Images = make([]Image, 0, n)
-	for _, w := range workloads {
-		o, ps := w.obj, w.ps
-		from, ctl := refOf(o), controlled(o)
-		for _, c := range ps.Containers {
+	// Sized before it is filled: a cluster has thousands of containers,
+	// and an Image is large.
+	view.Images = make([]Image, 0, containers)
+	for _, w := range ws {
+		from, ctl := w.ref, w.controlled
+		for _, c := range w.spec.Containers {
 			name, _ := c.Container["name"].(string)
 			ref, _ := c.Container["image"].(string)
 			img := Image{From: from, Controlled: ctl, Container: name, ContainerType: c.Type, Path: c.Path, Image: ref}
