@@ -217,7 +217,7 @@ type policyQuery struct {
 	// reads is what its policies can read of the input and key names it in
 	// memo keys.
 	memos []*policyQuery
-	parts []*policyQuery // memos, then the query itself
+	parts []*policyQuery // memos, then the query itself if it has policies
 	reads *readSet
 	key   string
 	// project, for an object kind, is what the query's policies can read
@@ -276,7 +276,10 @@ func (e *Engine) prepared(ctx context.Context, cache map[string]*policyQuery, ke
 		}
 		q.memos = append(q.memos, m)
 	}
-	q.parts = append(slices.Clip(q.memos), q)
+	q.parts = slices.Clip(q.memos)
+	if len(q.policies) > 0 {
+		q.parts = append(q.parts, q)
+	}
 	return q, nil
 }
 
@@ -365,7 +368,7 @@ func (e *Engine) evalObject(ctx context.Context, in *ObjectInput, inv *gatekeepe
 	if err != nil {
 		return v, fmt.Errorf("preparing policies for kind %s: %w", res.Kind, err)
 	}
-	if len(q.policies) == 0 && len(q.memos) == 0 {
+	if len(q.parts) == 0 {
 		return v, e.evalConstraints(ctx, in, inv, nil, in.nsValue, &v) // Gatekeeper hook
 	}
 	// With constraints in the bundle, convert the object and its Namespace
@@ -409,9 +412,6 @@ func (e *Engine) evalObject(ctx context.Context, in *ObjectInput, inv *gatekeepe
 		return whole, nil
 	}
 	for _, part := range q.parts {
-		if len(part.policies) == 0 {
-			continue
-		}
 		// A memo query's verdict is memoised by the projection's key; a
 		// hit converts nothing.
 		var k [sha256.Size]byte
@@ -441,7 +441,7 @@ func (e *Engine) evalObject(ctx context.Context, in *ObjectInput, inv *gatekeepe
 		}
 		v.Passed = append(v.Passed, mv.passed...)
 	}
-	if len(q.memos)+min(len(q.policies), 1) > 1 {
+	if len(q.parts) > 1 {
 		slices.Sort(v.Passed) // in id order, as from one query
 	}
 	if err := e.evalConstraints(ctx, in, inv, gkObj, ns, &v); err != nil { // Gatekeeper hook
