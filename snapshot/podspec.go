@@ -37,34 +37,33 @@ var podSpecPaths = map[string][]string{
 	"CronJob":               {"spec", "jobTemplate", "spec", "template", "spec"},
 }
 
-// podSpecPathNames are podSpecPaths joined with dots, made once.
-var podSpecPathNames = func() map[string]string {
-	m := make(map[string]string, len(podSpecPaths))
-	for k, p := range podSpecPaths {
-		m[k] = strings.Join(p, ".")
-	}
-	return m
-}()
-
-var containerFields = []struct{ field, typ string }{
+var containerFields = [...]struct{ field, typ string }{
 	{"initContainers", "initContainer"},
 	{"containers", "container"},
 	{"ephemeralContainers", "ephemeralContainer"},
 }
 
-// containerPaths[kind][f][i] is the path of container i of containerFields[f]
-// in a kind's pod spec, made once for the first few: every view and both
-// scopes ask for the containers of thousands of workloads.
-var containerPaths = func() map[string][][]string {
-	m := make(map[string][][]string, len(podSpecPathNames))
-	for kind, path := range podSpecPathNames {
-		byField := make([][]string, len(containerFields))
+// podLayout is where a kind keeps its pod spec, as keys and as a path, with
+// the paths of the first containers of each of containerFields made once:
+// every view and both scopes ask for the containers of thousands of
+// workloads.
+type podLayout struct {
+	keys       []string
+	path       string
+	containers [len(containerFields)][]string
+}
+
+// podLayouts are podSpecPaths' layouts.
+var podLayouts = func() map[string]*podLayout {
+	m := make(map[string]*podLayout, len(podSpecPaths))
+	for kind, keys := range podSpecPaths {
+		l := &podLayout{keys: keys, path: strings.Join(keys, ".")}
 		for f, cf := range containerFields {
 			for i := range 8 {
-				byField[f] = append(byField[f], containerPath(path, cf.field, i))
+				l.containers[f] = append(l.containers[f], containerPath(l.path, cf.field, i))
 			}
 		}
-		m[kind] = byField
+		m[kind] = l
 	}
 	return m
 }()
@@ -77,24 +76,24 @@ func containerPath(spec, field string, i int) string {
 // It works on plain decoded objects, from manifests or snapshots alike.
 func PodSpecOf(obj map[string]any) (PodSpec, bool) {
 	kind, _ := obj["kind"].(string)
-	path, ok := podSpecPaths[kind]
-	if !ok {
+	l := podLayouts[kind]
+	if l == nil {
 		return PodSpec{}, false
 	}
 	cur := obj
 	var meta map[string]any
-	for i, key := range path {
+	for i, key := range l.keys {
 		next, ok := cur[key].(map[string]any)
 		if !ok {
 			return PodSpec{}, false
 		}
-		if i == len(path)-1 {
+		if i == len(l.keys)-1 {
 			meta, _ = cur["metadata"].(map[string]any)
 		}
 		cur = next
 	}
-	ps := PodSpec{Spec: cur, Metadata: meta, Path: podSpecPathNames[kind], PathKeys: path}
-	var lists [3][]any // containerFields' lists, so that Containers is allocated once
+	ps := PodSpec{Spec: cur, Metadata: meta, Path: l.path, PathKeys: l.keys}
+	var lists [len(containerFields)][]any // so that Containers is allocated once
 	n := 0
 	for f, cf := range containerFields {
 		lists[f], _ = cur[cf.field].([]any)
@@ -104,7 +103,6 @@ func PodSpecOf(obj map[string]any) (PodSpec, bool) {
 		return ps, true
 	}
 	ps.Containers = make([]Container, 0, n)
-	paths := containerPaths[kind]
 	for f, cf := range containerFields {
 		for i, c := range lists[f] {
 			cm, ok := c.(map[string]any)
@@ -112,8 +110,8 @@ func PodSpecOf(obj map[string]any) (PodSpec, bool) {
 				continue
 			}
 			p := ""
-			if i < len(paths[f]) {
-				p = paths[f][i]
+			if i < len(l.containers[f]) {
+				p = l.containers[f][i]
 			} else {
 				p = containerPath(ps.Path, cf.field, i)
 			}
