@@ -176,7 +176,7 @@ func decode(data []byte, name string) (*Snapshot, string, error) {
 	if s.Objects == nil {
 		s.Objects = map[string][]map[string]any{}
 	}
-	return s, canonicalDigest(s, doc, data, span), nil
+	return s, canonicalDigest(s, data, span), nil
 }
 
 // canonicalDigest is Digest(s) when data, which s was decoded from, is
@@ -184,18 +184,12 @@ func decode(data []byte, name string) (*Snapshot, string, error) {
 // objects were written as Marshal writes them (span), and the rest is
 // exactly Marshal's header for s. It costs one encoding of the header
 // instead of one of the whole snapshot.
-func canonicalDigest(s *Snapshot, doc any, data []byte, span objectsSpan) string {
+func canonicalDigest(s *Snapshot, data []byte, span objectsSpan) string {
 	if !span.canonical || span.end != len(data)-1 || data[len(data)-1] != '}' {
 		return ""
 	}
-	// fromDoc files a kind whose list is null as an empty one, which
-	// Marshal writes [].
-	objs, _ := doc.(map[string]any)["objects"].(map[string]any)
-	for _, list := range objs {
-		if list == nil {
-			return ""
-		}
-	}
+	// The schema holds objects to an object of arrays of objects, which
+	// fromDoc takes as they are: Marshal writes them back as read.
 	head, err := encodeHeader(s, true) // ends with the objects' '{'
 	if err != nil || !bytes.Equal(head, data[:span.start+1]) {
 		return ""
