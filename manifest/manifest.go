@@ -223,7 +223,7 @@ func parseDocument(d document) (objs []Object, errs []engine.InputError) {
 	if root.Kind != yaml.MappingNode {
 		return nil, []engine.InputError{{File: d.file, Line: d.line + root.Line - 1, Message: "document is not a mapping (a Kubernetes object is a YAML mapping)"}}
 	}
-	v, err := convert(root, 0)
+	v, err := (&converter{budget: expansionBudget(len(d.text))}).convert(root, 0)
 	if err != nil {
 		return nil, []engine.InputError{{File: d.file, Line: d.line + root.Line - 1, Message: err.Error()}}
 	}
@@ -304,28 +304,41 @@ func mappingValue(m *yaml.Node, key string) *yaml.Node {
 // maxDepth bounds nesting so hostile input cannot exhaust the stack.
 const maxDepth = 200
 
+// expansionBudget bounds the values a document may expand to through
+// aliases. Without aliases a document holds fewer values than bytes, so ten
+// values per byte leaves room for any honest use of anchors while a "billion
+// laughs" document, whose aliases double at every level, fails fast.
+func expansionBudget(size int) int { return 10*size + 10_000 }
+
+// converter turns a YAML node tree into plain values, spending one unit of
+// its budget per value produced.
+type converter struct{ budget int }
+
 // convert turns a YAML node into the JSON-compatible values Kubernetes and
 // OPA expect: map[string]any, []any, string, int64, float64, bool, nil.
 // Timestamps stay strings, as they are in the Kubernetes API.
-func convert(n *yaml.Node, depth int) (any, error) {
+func (c *converter) convert(n *yaml.Node, depth int) (any, error) {
 	if depth > maxDepth {
 		return nil, fmt.Errorf("line %d: nesting deeper than %d levels", n.Line, maxDepth)
+	}
+	if c.budget--; c.budget < 0 {
+		return nil, fmt.Errorf("line %d: aliases expand the document beyond a sane size (a YAML alias bomb?)", n.Line)
 	}
 	switch n.Kind {
 	case yaml.DocumentNode:
 		if len(n.Content) == 0 {
 			return nil, nil
 		}
-		return convert(n.Content[0], depth+1)
+		return c.convert(n.Content[0], depth+1)
 	case yaml.AliasNode:
 		if n.Alias == nil {
 			return nil, fmt.Errorf("line %d: unknown alias", n.Line)
 		}
-		return convert(n.Alias, depth+1)
+		return c.convert(n.Alias, depth+1)
 	case yaml.SequenceNode:
 		out := make([]any, 0, len(n.Content))
-		for _, c := range n.Content {
-			v, err := convert(c, depth+1)
+		for _, child := range n.Content {
+			v, err := c.convert(child, depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -337,7 +350,7 @@ func convert(n *yaml.Node, depth int) (any, error) {
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			if k.Tag == "!!merge" {
-				merged, err := convert(v, depth+1)
+				merged, err := c.convert(v, depth+1)
 				if err != nil {
 					return nil, err
 				}
@@ -353,7 +366,7 @@ func convert(n *yaml.Node, depth int) (any, error) {
 			if k.Kind != yaml.ScalarNode {
 				return nil, fmt.Errorf("line %d: mapping key is not a scalar", k.Line)
 			}
-			val, err := convert(v, depth+1)
+			val, err := c.convert(v, depth+1)
 			if err != nil {
 				return nil, err
 			}

@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -138,6 +139,28 @@ func TestDeepNestingIsAnError(t *testing.T) {
 	objs, errs := Parse("deep.yaml", []byte(in))
 	if len(objs) != 0 || len(errs) != 1 || !strings.Contains(errs[0].Message, "nesting") {
 		t.Fatalf("objs=%d errs=%+v, want one nesting error", len(objs), errs)
+	}
+}
+
+// TestAliasBombIsAnError: aliases that double at every level would expand
+// to 2^40 values; the reader refuses the document instead of trying, while an
+// honest anchor is still expanded.
+func TestAliasBombIsAnError(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\nl0: &l0 [x, x]\n")
+	for i := 1; i <= 40; i++ {
+		fmt.Fprintf(&b, "l%d: &l%d [*l%d, *l%d]\n", i, i, i-1, i-1)
+	}
+	b.WriteString("---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\nbase: &b {a: 1}\nuse: *b\n")
+	objs, errs := Parse("bomb.yaml", []byte(b.String()))
+	if len(errs) != 1 || errs[0].Line != 1 || !strings.Contains(errs[0].Message, "alias") {
+		t.Fatalf("errs = %+v, want one alias error on line 1", errs)
+	}
+	if len(objs) != 1 || objs[0].Object["metadata"].(map[string]any)["name"] != "ok" {
+		t.Fatalf("objs = %+v, want only the honest document", objs)
+	}
+	if use, _ := objs[0].Object["use"].(map[string]any); use["a"] != int64(1) {
+		t.Errorf("use = %v, want the anchor expanded to {a: 1}", objs[0].Object["use"])
 	}
 }
 
