@@ -10,6 +10,8 @@ OPA := $(GO) run github.com/open-policy-agent/opa@v1.22.0
 # "context deadline exceeded" whenever the deadline falls before the cached
 # corpus has been replayed, which a slow or busy machine makes a flake.
 FUZZTIME ?= 20000x
+# Minimising each new input is bounded too; it otherwise takes up to a minute.
+FUZZFLAGS = -run '^$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
 
 .PHONY: build test race fuzz lint demo bench bench-scan bench-webhook bench-fetch fleet-binaries fleet-up fleet-down deps clean
 
@@ -47,11 +49,14 @@ race:
 # A short run of every fuzz target; the seed corpora in testdata/fuzz also
 # run as plain tests in go test ./...
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./manifest
-	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME) ./snapshot
-	$(GO) test -run '^$$' -fuzz FuzzDecodeValue -fuzztime $(FUZZTIME) ./snapshot
-	$(GO) test -run '^$$' -fuzz FuzzDecodeReview -fuzztime $(FUZZTIME) ./webhook
-	$(GO) test -run '^$$' -fuzz FuzzReadFinding -fuzztime $(FUZZTIME) ./audit
+	$(GO) test $(FUZZFLAGS) -fuzz FuzzParse ./manifest
+	$(GO) test $(FUZZFLAGS) -fuzz FuzzLoad ./snapshot
+	$(GO) test $(FUZZFLAGS) -fuzz FuzzDecodeValue ./snapshot
+	$(GO) test $(FUZZFLAGS) -fuzz FuzzDecodeReview ./webhook
+	$(GO) test $(FUZZFLAGS) -fuzz FuzzReadFinding ./audit
+	$(GO) test $(FUZZFLAGS) -fuzz FuzzExceptions ./engine
+	$(GO) test $(FUZZFLAGS) -fuzz FuzzConfig ./fetchers
+	$(GO) test $(FUZZFLAGS) -fuzz FuzzReadDocs ./gatekeeper
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [[ -n "$$out" ]]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/fleetguard/fleetguard/internal/schema"
+	"github.com/fleetguard/fleetguard/internal/yamlsafe"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/yaml"
@@ -58,7 +59,7 @@ func LoadExceptions(file string) (*Exceptions, error) {
 
 // ParseExceptions validates and parses an exceptions document.
 func ParseExceptions(file string, raw []byte) (*Exceptions, error) {
-	js, err := yaml.YAMLToJSON(raw)
+	js, err := yamlsafe.ToJSON(raw)
 	if err != nil {
 		return nil, fmt.Errorf("exceptions %s: %w", file, err)
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/fleetguard/fleetguard/internal/schema"
+	"github.com/fleetguard/fleetguard/internal/yamlsafe"
 	yamlv3 "go.yaml.in/yaml/v3"
 	"sigs.k8s.io/yaml"
 )
@@ -82,7 +83,7 @@ func LoadConfig(path string) (*Config, error) {
 // ParseConfig validates and decodes a fleet config from YAML (or JSON).
 // name is used in errors only. Contexts default to the cluster name.
 func ParseConfig(data []byte, name string) (*Config, error) {
-	js, err := yaml.YAMLToJSON(data)
+	js, err := yamlsafe.ToJSON(data)
 	if err != nil {
 		return nil, fmt.Errorf("fleet config %s: %w", name, err)
 	}
@@ -198,5 +199,8 @@ func where(data []byte, name string, path []string) string {
 		}
 		n, line = next, next.Line
 	}
+	// yaml.v3 puts the null of an empty document on the line after it,
+	// which may be past the end of the input.
+	line = min(line, bytes.Count(data, []byte("\n"))+1)
 	return name + ":" + strconv.Itoa(line)
 }

@@ -2,11 +2,13 @@ package gatekeeper
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"sigs.k8s.io/yaml"
+
+	"github.com/fleetguard/fleetguard/internal/yamlsafe"
 )
 
 // Doc is one YAML or JSON document of a file, decoded as Kubernetes decodes
@@ -25,57 +27,28 @@ func (d Doc) Where() string { return fmt.Sprintf("%s:%d", d.File, d.Line) }
 // An error names the file and the line of the document that failed.
 func ReadDocs(name string, data []byte) ([]Doc, error) {
 	var docs []Doc
-	for _, c := range splitDocs(data) {
-		if isBlank(c.text) {
+	for _, c := range yamlsafe.Split(data) {
+		if yamlsafe.Blank(c.Text) {
 			continue
 		}
-		js, err := yaml.YAMLToJSON(c.text)
+		js, err := yamlsafe.ToJSON(c.Text)
+		var bomb *yamlsafe.AliasError
+		if errors.As(err, &bomb) {
+			return nil, fmt.Errorf("%s:%d: %s", name, c.Line+bomb.Line-1, yamlsafe.Problem)
+		}
 		if err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", name, c.line, err)
+			return nil, fmt.Errorf("%s:%d: %w", name, c.Line, err)
 		}
 		if bytes.Equal(bytes.TrimSpace(js), []byte("null")) {
 			continue
 		}
 		u := &unstructured.Unstructured{}
 		if err := u.UnmarshalJSON(js); err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", name, c.line, err)
+			return nil, fmt.Errorf("%s:%d: %w", name, c.Line, err)
 		}
-		docs = append(docs, Doc{File: name, Line: c.line, Text: c.text, Obj: u})
+		docs = append(docs, Doc{File: name, Line: c.Line, Text: c.Text, Obj: u})
 	}
 	return docs, nil
-}
-
-type chunk struct {
-	line int
-	text []byte
-}
-
-// splitDocs cuts a multi-document stream at lines that start with "---".
-func splitDocs(data []byte) []chunk {
-	var out []chunk
-	lines := bytes.SplitAfter(data, []byte("\n"))
-	start, cur := 1, []byte{}
-	for i, l := range lines {
-		t := bytes.TrimRight(l, "\r\n")
-		if bytes.HasPrefix(t, []byte("---")) && (len(t) == 3 || t[3] == ' ' || t[3] == '\t') {
-			out = append(out, chunk{line: start, text: cur})
-			start, cur = i+2, []byte{}
-			continue
-		}
-		cur = append(cur, l...)
-	}
-	return append(out, chunk{line: start, text: cur})
-}
-
-// isBlank reports whether a document holds only blank lines and comments.
-func isBlank(b []byte) bool {
-	for _, l := range strings.Split(string(b), "\n") {
-		t := strings.TrimSpace(l)
-		if t != "" && !strings.HasPrefix(t, "#") {
-			return false
-		}
-	}
-	return true
 }
 
 // firstContentLine returns the line of the first non-blank, non-comment line

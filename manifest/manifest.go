@@ -22,6 +22,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/fleetguard/fleetguard/engine"
+	"github.com/fleetguard/fleetguard/internal/yamlsafe"
 )
 
 // Object is one decoded Kubernetes object and where it was read from.
@@ -135,38 +136,15 @@ type document struct {
 	text []byte
 }
 
-// split cuts a file into YAML documents at "---" lines, keeping each
-// document's first line so errors and findings point into the file.
+// split cuts a file into YAML documents, keeping each document's first
+// line so errors and findings point into the file.
 func split(name string, data []byte) []document {
-	var docs []document
-	start, line := 1, 1
-	var cur []byte
-	for len(data) > 0 {
-		i := bytes.IndexByte(data, '\n')
-		var l []byte
-		if i < 0 {
-			l, data = data, nil
-		} else {
-			l, data = data[:i+1], data[i+1:]
-		}
-		if isSeparator(l) {
-			docs = append(docs, document{file: name, line: start, text: cur})
-			cur, start = nil, line+1
-		} else {
-			cur = append(cur, l...)
-		}
-		line++
+	parts := yamlsafe.Split(data)
+	docs := make([]document, len(parts))
+	for i, p := range parts {
+		docs[i] = document{file: name, line: p.Line, text: p.Text}
 	}
-	docs = append(docs, document{file: name, line: start, text: cur})
 	return docs
-}
-
-func isSeparator(l []byte) bool {
-	if !bytes.HasPrefix(l, []byte("---")) {
-		return false
-	}
-	rest := l[3:]
-	return len(bytes.TrimSpace(rest)) == 0 || rest[0] == ' ' || rest[0] == '\t'
 }
 
 func parseAll(docs []document) ([]Object, []engine.InputError) {
@@ -223,7 +201,7 @@ func parseDocument(d document) (objs []Object, errs []engine.InputError) {
 	if root.Kind != yaml.MappingNode {
 		return nil, []engine.InputError{{File: d.file, Line: d.line + root.Line - 1, Message: "document is not a mapping (a Kubernetes object is a YAML mapping)"}}
 	}
-	v, err := (&converter{budget: expansionBudget(len(d.text))}).convert(root, 0)
+	v, err := (&converter{budget: yamlsafe.Budget(len(d.text))}).convert(root, 0)
 	if err != nil {
 		return nil, []engine.InputError{{File: d.file, Line: d.line + root.Line - 1, Message: err.Error()}}
 	}
@@ -304,14 +282,10 @@ func mappingValue(m *yaml.Node, key string) *yaml.Node {
 // maxDepth bounds nesting so hostile input cannot exhaust the stack.
 const maxDepth = 200
 
-// expansionBudget bounds the values a document may expand to through
-// aliases. Without aliases a document holds fewer values than bytes, so ten
-// values per byte leaves room for any honest use of anchors while a "billion
-// laughs" document, whose aliases double at every level, fails fast.
-func expansionBudget(size int) int { return 10*size + 10_000 }
-
 // converter turns a YAML node tree into plain values, spending one unit of
-// its budget per value produced.
+// its budget (yamlsafe.Budget of the document's size) per value produced,
+// and one per byte of each scalar, so aliases cannot expand a document
+// beyond reason.
 type converter struct{ budget int }
 
 // convert turns a YAML node into the JSON-compatible values Kubernetes and
@@ -321,8 +295,8 @@ func (c *converter) convert(n *yaml.Node, depth int) (any, error) {
 	if depth > maxDepth {
 		return nil, fmt.Errorf("line %d: nesting deeper than %d levels", n.Line, maxDepth)
 	}
-	if c.budget--; c.budget < 0 {
-		return nil, fmt.Errorf("line %d: aliases expand the document beyond a sane size (a YAML alias bomb?)", n.Line)
+	if c.budget -= 1 + len(n.Value); c.budget < 0 {
+		return nil, &yamlsafe.AliasError{Line: n.Line}
 	}
 	switch n.Kind {
 	case yaml.DocumentNode:

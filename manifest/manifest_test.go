@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/fleetguard/fleetguard/engine"
+	"github.com/fleetguard/fleetguard/internal/yamlsafe"
+	"github.com/fleetguard/fleetguard/internal/yamlsafe/yamltest"
 )
 
 func names(objs []Object) []string {
@@ -193,4 +195,28 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestLongStringAliasIsAnError: a few aliases of a long string stay under
+// any count of values, but would make the object a thousand times the size
+// of its file; the reader counts the bytes too.
+func TestLongStringAliasIsAnError(t *testing.T) {
+	doc := yamltest.LongStringBomb("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\n", 16<<10)
+	objs, errs := Parse("big.yaml", doc)
+	if len(objs) != 0 || len(errs) != 1 || !strings.Contains(errs[0].Message, yamlsafe.Problem) {
+		t.Fatalf("objs=%d errs=%+v, want one alias error", len(objs), errs)
+	}
+}
+
+// TestDocumentOnSeparatorLine: YAML lets a document start on its "---"
+// line; it is read, on that line, not dropped.
+func TestDocumentOnSeparatorLine(t *testing.T) {
+	in := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n--- {apiVersion: v1, kind: ConfigMap, metadata: {name: b}}\n"
+	objs, errs := Parse("inline.yaml", []byte(in))
+	if len(errs) != 0 || len(objs) != 2 {
+		t.Fatalf("objs=%d errs=%+v, want two objects", len(objs), errs)
+	}
+	if name := objs[1].Object["metadata"].(map[string]any)["name"]; name != "b" || objs[1].Source.Line != 4 {
+		t.Errorf("second object %v on line %d, want b on line 4", name, objs[1].Source.Line)
+	}
 }

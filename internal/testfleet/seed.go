@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
-	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -21,6 +20,8 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
 	"sigs.k8s.io/yaml"
+
+	"github.com/fleetguard/fleetguard/internal/yamlsafe"
 )
 
 // Fixture is one object read from a YAML file, with where it came from.
@@ -72,40 +73,24 @@ func LoadFile(path string) ([]Fixture, error) {
 		return nil, fmt.Errorf("reading fixtures: %w", err)
 	}
 	var out []Fixture
-	lines := strings.Split(string(b), "\n")
-	start := 0
-	flush := func(end int) error {
-		doc := strings.Join(lines[start:end], "\n")
-		first := start + 1
-		start = end + 1
-		if isBlank(doc) {
-			return nil
+	for _, d := range yamlsafe.Split(b) {
+		if yamlsafe.Blank(d.Text) {
+			continue
 		}
 		var m map[string]any
-		if err := yaml.Unmarshal([]byte(doc), &m); err != nil {
-			return fmt.Errorf("%s:%d: %w", path, first+yamlLine(err)-1, err)
+		if err := yaml.Unmarshal(d.Text, &m); err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", path, d.Line+yamlLine(err)-1, err)
 		}
 		u := &unstructured.Unstructured{Object: m}
 		switch {
 		case u.GetAPIVersion() == "":
-			return fmt.Errorf("%s:%d: object has no apiVersion", path, first)
+			return nil, fmt.Errorf("%s:%d: object has no apiVersion", path, d.Line)
 		case u.GetKind() == "":
-			return fmt.Errorf("%s:%d: object has no kind", path, first)
+			return nil, fmt.Errorf("%s:%d: object has no kind", path, d.Line)
 		case u.GetName() == "":
-			return fmt.Errorf("%s:%d: %s has no metadata.name", path, first, u.GetKind())
+			return nil, fmt.Errorf("%s:%d: %s has no metadata.name", path, d.Line, u.GetKind())
 		}
-		out = append(out, Fixture{Object: u, File: path, Line: first})
-		return nil
-	}
-	for i, l := range lines {
-		if strings.TrimRight(l, " \t\r") == "---" {
-			if err := flush(i); err != nil {
-				return nil, err
-			}
-		}
-	}
-	if err := flush(len(lines)); err != nil {
-		return nil, err
+		out = append(out, Fixture{Object: u, File: path, Line: d.Line})
 	}
 	return out, nil
 }
@@ -121,17 +106,6 @@ func yamlLine(err error) int {
 }
 
 var lineRE = regexp.MustCompile(`yaml: line (\d+)`)
-
-// isBlank reports whether a YAML document holds only comments and space.
-func isBlank(doc string) bool {
-	for _, l := range strings.Split(doc, "\n") {
-		l = strings.TrimSpace(l)
-		if l != "" && !strings.HasPrefix(l, "#") {
-			return false
-		}
-	}
-	return true
-}
 
 // rank orders kinds so that every object finds what it needs: namespaces
 // first, admission webhooks last (they could intercept the rest).
