@@ -39,11 +39,18 @@ func ReadDocs(name string, data []byte) ([]Doc, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s:%d: %w", name, c.Line, err)
 		}
-		if bytes.Equal(bytes.TrimSpace(js), []byte("null")) {
+		if js = bytes.TrimSpace(js); string(js) == "null" {
 			continue
+		}
+		if len(js) == 0 || js[0] != '{' {
+			return nil, fmt.Errorf("%s:%d: document is not a mapping (a Kubernetes object is a YAML mapping)", name, c.Line)
 		}
 		u := &unstructured.Unstructured{}
 		if err := u.UnmarshalJSON(js); err != nil {
+			// apimachinery's error quotes the whole document.
+			if strings.HasPrefix(err.Error(), "Object 'Kind' is missing") {
+				return nil, fmt.Errorf("%s:%d: document has no kind, or one that is not a string", name, c.Line)
+			}
 			return nil, fmt.Errorf("%s:%d: %w", name, c.Line, err)
 		}
 		docs = append(docs, Doc{File: name, Line: c.Line, Text: c.Text, Obj: u})
