@@ -43,7 +43,7 @@ func ReadDocs(name string, data []byte) ([]Doc, error) {
 			continue
 		}
 		if len(js) == 0 || js[0] != '{' {
-			return nil, fmt.Errorf("%s:%d: document is not a mapping (a Kubernetes object is a YAML mapping)", name, c.Line)
+			return nil, fmt.Errorf("%s:%d: %s", name, c.Line, yamlsafe.NotAMapping)
 		}
 		u := &unstructured.Unstructured{}
 		if err := u.UnmarshalJSON(js); err != nil {

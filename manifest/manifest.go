@@ -199,9 +199,13 @@ func parseDocument(d document) (objs []Object, errs []engine.InputError) {
 	}
 	root := n.Content[0]
 	if root.Kind != yaml.MappingNode {
-		return nil, []engine.InputError{{File: d.file, Line: d.line + root.Line - 1, Message: "document is not a mapping (a Kubernetes object is a YAML mapping)"}}
+		return nil, []engine.InputError{{File: d.file, Line: d.line + root.Line - 1, Message: yamlsafe.NotAMapping}}
 	}
-	v, err := (&converter{budget: yamlsafe.Budget(len(d.text))}).convert(root, 0)
+	var bomb *yamlsafe.AliasError
+	if err := yamlsafe.CheckNode(&n, len(d.text)); errors.As(err, &bomb) {
+		return nil, []engine.InputError{{File: d.file, Line: d.line + bomb.Line - 1, Message: yamlsafe.Problem}}
+	}
+	v, err := convert(root, 0)
 	if err != nil {
 		return nil, []engine.InputError{{File: d.file, Line: d.line + root.Line - 1, Message: err.Error()}}
 	}
@@ -282,37 +286,28 @@ func mappingValue(m *yaml.Node, key string) *yaml.Node {
 // maxDepth bounds nesting so hostile input cannot exhaust the stack.
 const maxDepth = 200
 
-// converter turns a YAML node tree into plain values, spending one unit of
-// its budget (yamlsafe.Budget of the document's size) per value produced,
-// and one per byte of each scalar, so aliases cannot expand a document
-// beyond reason.
-type converter struct{ budget int }
-
 // convert turns a YAML node into the JSON-compatible values Kubernetes and
 // OPA expect: map[string]any, []any, string, int64, float64, bool, nil.
 // Timestamps stay strings, as they are in the Kubernetes API.
-func (c *converter) convert(n *yaml.Node, depth int) (any, error) {
+func convert(n *yaml.Node, depth int) (any, error) {
 	if depth > maxDepth {
 		return nil, fmt.Errorf("line %d: nesting deeper than %d levels", n.Line, maxDepth)
-	}
-	if c.budget -= 1 + len(n.Value); c.budget < 0 {
-		return nil, &yamlsafe.AliasError{Line: n.Line}
 	}
 	switch n.Kind {
 	case yaml.DocumentNode:
 		if len(n.Content) == 0 {
 			return nil, nil
 		}
-		return c.convert(n.Content[0], depth+1)
+		return convert(n.Content[0], depth+1)
 	case yaml.AliasNode:
 		if n.Alias == nil {
 			return nil, fmt.Errorf("line %d: unknown alias", n.Line)
 		}
-		return c.convert(n.Alias, depth+1)
+		return convert(n.Alias, depth+1)
 	case yaml.SequenceNode:
 		out := make([]any, 0, len(n.Content))
-		for _, child := range n.Content {
-			v, err := c.convert(child, depth+1)
+		for _, c := range n.Content {
+			v, err := convert(c, depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -324,7 +319,7 @@ func (c *converter) convert(n *yaml.Node, depth int) (any, error) {
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			if k.Tag == "!!merge" {
-				merged, err := c.convert(v, depth+1)
+				merged, err := convert(v, depth+1)
 				if err != nil {
 					return nil, err
 				}
@@ -340,7 +335,7 @@ func (c *converter) convert(n *yaml.Node, depth int) (any, error) {
 			if k.Kind != yaml.ScalarNode {
 				return nil, fmt.Errorf("line %d: mapping key is not a scalar", k.Line)
 			}
-			val, err := c.convert(v, depth+1)
+			val, err := convert(v, depth+1)
 			if err != nil {
 				return nil, err
 			}

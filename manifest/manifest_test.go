@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -155,8 +156,10 @@ func TestAliasBombIsAnError(t *testing.T) {
 	}
 	b.WriteString("---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\nbase: &b {a: 1}\nuse: *b\n")
 	objs, errs := Parse("bomb.yaml", []byte(b.String()))
-	if len(errs) != 1 || errs[0].Line != 1 || !strings.Contains(errs[0].Message, "alias") {
-		t.Fatalf("errs = %+v, want one alias error on line 1", errs)
+	// About 1,100 bytes allow 4,200,000 (the 4 MiB floor): l0 to l18 make
+	// 3,100,000, and l19 on line 23 another 3,100,000.
+	if len(errs) != 1 || errs[0].Line != 23 || errs[0].Message != yamlsafe.Problem {
+		t.Fatalf("errs = %+v, want one alias error on line 23", errs)
 	}
 	if len(objs) != 1 || objs[0].Object["metadata"].(map[string]any)["name"] != "ok" {
 		t.Fatalf("objs = %+v, want only the honest document", objs)
@@ -178,8 +181,25 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte("apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Pod}\n"))
 	f.Add([]byte("a: &x [*x]\n"))
+	for _, seed := range yamltest.Hostile() {
+		f.Add(seed)
+	}
+	f.Add(yamltest.LongStringBomb("apiVersion: v1\nkind: ConfigMap\n", 1<<10))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		objs, errs := Parse("fuzz.yaml", data)
+		// Aliases cannot make the objects much larger than the input: a
+		// scalar byte is at most six bytes of JSON.
+		size := 0
+		for _, o := range objs {
+			b, err := json.Marshal(o.Object)
+			if err != nil {
+				t.Fatalf("object does not encode as JSON: %v", err)
+			}
+			size += len(b)
+		}
+		if size > 6*yamlsafe.Budget(len(data)) {
+			t.Fatalf("%d bytes of YAML gave %d bytes of objects", len(data), size)
+		}
 		lines := strings.Count(string(data), "\n") + 1
 		for _, o := range objs {
 			if o.Object["apiVersion"] == "" || o.Object["kind"] == "" {
@@ -218,5 +238,15 @@ func TestDocumentOnSeparatorLine(t *testing.T) {
 	}
 	if name := objs[1].Object["metadata"].(map[string]any)["name"]; name != "b" || objs[1].Source.Line != 4 {
 		t.Errorf("second object %v on line %d, want b on line 4", name, objs[1].Source.Line)
+	}
+	// A tab after the separator is YAML too; a block mapping cannot start
+	// on the separator's line, and gets the decoder's error, not an object
+	// without the rest of its fields.
+	if objs, errs := Parse("tab.yaml", []byte("---\t{apiVersion: v1, kind: ConfigMap, metadata: {name: c}}\n")); len(objs) != 1 || len(errs) != 0 {
+		t.Errorf("after a tab: objs=%d errs=%+v, want one object", len(objs), errs)
+	}
+	in = "--- apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: a}\ndata: {x: y}\n"
+	if objs, errs := Parse("block.yaml", []byte(in)); len(objs) != 0 || len(errs) != 1 || errs[0].Line != 1 || !strings.HasPrefix(errs[0].Message, "malformed YAML") {
+		t.Errorf("a block mapping on the separator's line: objs=%d errs=%+v, want one malformed-YAML error on line 1", len(objs), errs)
 	}
 }

@@ -12,8 +12,9 @@ type Doc struct {
 // Split cuts a stream into documents at lines that start with "---" followed
 // by nothing, a space or a tab, keeping each document's first line so that
 // errors and findings point into the file. A document may start on its
-// separator's line ("--- {kind: Pod}"); the separator is then blanked so
-// that columns stay where they were.
+// separator's line ("--- {kind: Pod}"); it then keeps that line as it is,
+// which the YAML decoders read as the start of the document (and refuse
+// where YAML does, as in "--- kind: Pod").
 func Split(data []byte) []Doc {
 	var docs []Doc
 	start, line := 1, 1
@@ -23,7 +24,7 @@ func Split(data []byte) []Doc {
 			docs = append(docs, Doc{Line: start, Text: cur})
 			cur, start = nil, line+1
 			if rest := l[3:]; !Blank(rest) {
-				cur, start = append([]byte("   "), rest...), line
+				cur, start = append([]byte(nil), l...), line
 			}
 		} else {
 			cur = append(cur, l...)
@@ -40,6 +41,9 @@ func isSeparator(l []byte) bool {
 	rest := l[3:]
 	return len(bytes.TrimSpace(rest)) == 0 || rest[0] == ' ' || rest[0] == '\t'
 }
+
+// NotAMapping is the error for a document that is not a YAML mapping.
+const NotAMapping = "document is not a mapping (a Kubernetes object is a YAML mapping)"
 
 // Blank reports whether b holds only blank lines and comments.
 func Blank(b []byte) bool {
