@@ -109,6 +109,11 @@ func TestReadDocsAliasBomb(t *testing.T) {
 	if line, _ := strconv.Atoi(strings.Split(err.Error(), ":")[1]); line < 5 || line > 15 {
 		t.Errorf("error = %.200v, want it on a line of the second document (5-15)", err)
 	}
+	// "..." ends a document without starting one that Split would cut: the
+	// bomb must not pass because what follows it does not parse.
+	if _, err := ReadDocs("g.yaml", append(yamltest.LongStringBomb("kind: A\n", 16<<10), "...\n\"\n"...)); err == nil {
+		t.Errorf("a bomb followed by \"...\" and a syntax error was read")
+	}
 	docs, err := ReadDocs("g.yaml", []byte("kind: A\nmetadata: {labels: &l {a: b}}\nspec: {labels: *l}\n"))
 	if err != nil || len(docs) != 1 {
 		t.Fatalf("an honest alias: %v", err)
