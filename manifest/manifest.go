@@ -268,7 +268,7 @@ func yamlError(d document, err error) engine.InputError {
 	line := d.line
 	if m := yamlLine.FindStringSubmatchIndex(msg); m != nil {
 		rel, _ := strconv.Atoi(msg[m[2]:m[3]])
-		line = d.line + rel - 1
+		line = d.line + min(rel, yamlsafe.Lines(d.text)) - 1 // at the end, yaml.v3 names the line after the last
 		msg = strings.TrimSpace(strings.TrimPrefix(msg[m[1]:], ":"))
 	}
 	return engine.InputError{File: d.file, Line: line, Message: "malformed YAML: " + msg}

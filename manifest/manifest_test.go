@@ -213,6 +213,9 @@ func FuzzParse(f *testing.F) {
 			if e.File != "fuzz.yaml" || e.Message == "" {
 				t.Fatalf("error without file or message: %+v", e)
 			}
+			if e.Line < 1 || e.Line > yamlsafe.Lines(data) {
+				t.Fatalf("error on line %d of an input of %d lines: %+v", e.Line, yamlsafe.Lines(data), e)
+			}
 		}
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -48,7 +49,36 @@ func ToJSON(data []byte) ([]byte, error) {
 	if err != nil && strings.HasPrefix(err.Error(), "unsupported map key") {
 		return nil, mapKeyError(data)
 	}
-	return js, err
+	if err != nil {
+		return nil, clampLine(err, data)
+	}
+	return js, nil
+}
+
+// Lines is the number of lines of data as the YAML decoders count them:
+// "\n", "\r\n", a lone "\r", and U+0085, U+2028 and U+2029 each end one.
+func Lines(data []byte) int {
+	n := 1 + bytes.Count(data, []byte("\n")) + bytes.Count(data, []byte("\r")) - bytes.Count(data, []byte("\r\n"))
+	for _, br := range []string{"\u0085", "\u2028", "\u2029"} {
+		n += bytes.Count(data, []byte(br))
+	}
+	return n
+}
+
+var syntaxLine = regexp.MustCompile(`^yaml: line (\d+):`)
+
+// clampLine keeps a syntax error's line inside the input: at its end the
+// decoders name the line after the last.
+func clampLine(err error, data []byte) error {
+	m := syntaxLine.FindStringSubmatchIndex(err.Error())
+	if m == nil {
+		return err
+	}
+	msg := err.Error()
+	if n, _ := strconv.Atoi(msg[m[2]:m[3]]); n > Lines(data) {
+		return fmt.Errorf("%s%d%s", msg[:m[2]], Lines(data), msg[m[3]:])
+	}
+	return err
 }
 
 // mapKeyError names the first key of data, in document order, that JSON
@@ -91,7 +121,7 @@ func CheckAliases(data []byte) error {
 	}
 	var root yamlv3.Node
 	if err := yamlv3.Unmarshal(data, &root); err != nil {
-		return err
+		return clampLine(err, data)
 	}
 	return CheckNode(&root, len(data))
 }

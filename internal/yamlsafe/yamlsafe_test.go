@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -112,6 +113,12 @@ func FuzzToJSON(f *testing.F) {
 			}
 		case err == nil && len(js) > 6*Budget(len(data)):
 			t.Fatalf("%d bytes of YAML gave %d bytes of JSON", len(data), len(js))
+		case err != nil:
+			if m := syntaxLine.FindStringSubmatch(err.Error()); m != nil {
+				if n, _ := strconv.Atoi(m[1]); n < 1 || n > Lines(data) {
+					t.Fatalf("syntax error on line %d of %d: %v", n, Lines(data), err)
+				}
+			}
 		}
 	})
 }
@@ -125,4 +132,18 @@ func longKeyBomb() string {
 		fmt.Fprintf(&b, "a%d: &a%d [*a%d, *a%d]\n", i, i, i-1, i-1)
 	}
 	return b.String()
+}
+
+func TestLines(t *testing.T) {
+	for in, want := range map[string]int{
+		"": 1, "a": 1, "a\n": 2, "a\r\nb": 2, "a\rb\rc": 3, "a\u0085b": 2, "a\u2028b\u2029c\n": 4,
+	} {
+		if got := Lines([]byte(in)); got != want {
+			t.Errorf("Lines(%q) = %d, want %d", in, got, want)
+		}
+	}
+	// At the end of the input the decoders name the line after the last.
+	if _, err := ToJSON([]byte("0:\n0")); err == nil || !strings.HasPrefix(err.Error(), "yaml: line 2: ") {
+		t.Errorf("ToJSON = %v, want a syntax error on line 2", err)
+	}
 }
