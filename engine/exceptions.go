@@ -2,6 +2,7 @@ package engine
 
 import (
 	_ "embed"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path"
@@ -11,7 +12,6 @@ import (
 	"github.com/fleetguard/fleetguard/internal/yamlsafe"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"sigs.k8s.io/yaml"
 )
 
 //go:embed exceptions.schema.json
@@ -68,7 +68,7 @@ func ParseExceptions(file string, raw []byte) (*Exceptions, error) {
 		return nil, err
 	}
 	var doc any
-	if err := yaml.Unmarshal(raw, &doc); err != nil {
+	if err := json.Unmarshal(js, &doc); err != nil {
 		return nil, fmt.Errorf("exceptions %s: %w", file, err)
 	}
 	if err := validateJSON(exSchema, doc); err != nil {
@@ -77,7 +77,7 @@ func ParseExceptions(file string, raw []byte) (*Exceptions, error) {
 	var parsed struct {
 		Exceptions []*Exception `json:"exceptions"`
 	}
-	if err := yaml.Unmarshal(js, &parsed); err != nil {
+	if err := json.Unmarshal(js, &parsed); err != nil {
 		return nil, fmt.Errorf("exceptions %s: %w", file, err)
 	}
 	for i, x := range parsed.Exceptions {
