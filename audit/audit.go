@@ -61,13 +61,12 @@ type cluster struct {
 
 // Source supplies one cluster's snapshot when the audit is ready for it, so
 // that a fleet larger than memory is audited a few clusters at a time.
-// Name identifies the source in errors (a file path, a context).
+// Name identifies the source in errors (a file path, a context). Load gives
+// the snapshot and, when the source has it at hand, its snapshot.Digest;
+// with "" the audit computes it.
 type Source struct {
 	Name string
-	Load func() (*snapshot.Snapshot, error)
-	// loadDigest, when set, is used instead of Load: it gives the
-	// snapshot's digest with it (FromFiles).
-	loadDigest func() (*snapshot.Snapshot, string, error)
+	Load func() (snap *snapshot.Snapshot, digest string, err error)
 }
 
 // FromFiles reads each snapshot file when the audit is ready for it. A
@@ -76,29 +75,16 @@ type Source struct {
 func FromFiles(paths []string) []Source {
 	out := make([]Source, len(paths))
 	for i, p := range paths {
-		out[i] = Source{
-			Name:       p,
-			Load:       func() (*snapshot.Snapshot, error) { return snapshot.Load(p) },
-			loadDigest: func() (*snapshot.Snapshot, string, error) { return snapshot.LoadDigest(p) },
-		}
+		out[i] = Source{Name: p, Load: func() (*snapshot.Snapshot, string, error) { return snapshot.LoadDigest(p) }}
 	}
 	return out
-}
-
-// load reads the source's snapshot and, when it comes with it, its digest.
-func (src Source) load() (*snapshot.Snapshot, string, error) {
-	if src.loadDigest != nil {
-		return src.loadDigest()
-	}
-	s, err := src.Load()
-	return s, "", err
 }
 
 // FromSnapshots wraps snapshots already in memory as sources.
 func FromSnapshots(snaps []*snapshot.Snapshot) []Source {
 	out := make([]Source, len(snaps))
 	for i, s := range snaps {
-		out[i] = Source{Name: s.Cluster.Name, Load: func() (*snapshot.Snapshot, error) { return s, nil }}
+		out[i] = Source{Name: s.Cluster.Name, Load: func() (*snapshot.Snapshot, string, error) { return s, "", nil }}
 	}
 	return out
 }
@@ -142,7 +128,7 @@ func RunSources(ctx context.Context, eng *engine.Engine, srcs []Source, opts Opt
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			if c.snap, c.digest, c.loadErr = src.load(); c.loadErr != nil {
+			if c.snap, c.digest, c.loadErr = src.Load(); c.loadErr != nil {
 				return
 			}
 			c.name, c.labels = c.snap.Cluster.Name, c.snap.Cluster.Labels

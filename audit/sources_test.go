@@ -32,12 +32,12 @@ func TestRunSourcesMatchesRunAndBoundsLoads(t *testing.T) {
 	var live, maxLive atomic.Int32
 	var srcs []Source
 	for _, n := range names {
-		srcs = append(srcs, Source{Name: n + ".json", Load: func() (*snapshot.Snapshot, error) {
+		srcs = append(srcs, Source{Name: n + ".json", Load: func() (*snapshot.Snapshot, string, error) {
 			if now := live.Add(1); now > maxLive.Load() {
 				maxLive.Store(now)
 			}
 			s := loadFleet(t, n)[0]
-			return s, nil
+			return s, "", nil
 		}})
 	}
 	opts.Progress = func(_, state string) {
@@ -68,12 +68,12 @@ func TestRunSourcesErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eu := func() (*snapshot.Snapshot, error) { return loadFleet(t, "eu-prod")[0], nil }
+	eu := func() (*snapshot.Snapshot, string, error) { return loadFleet(t, "eu-prod")[0], "", nil }
 	_, err = RunSources(ctx, eng, []Source{{Name: "a.json", Load: eu}, {Name: "b.json", Load: eu}}, Options{})
 	if err == nil || !strings.Contains(err.Error(), "a.json and b.json are both cluster \"eu-prod\"") {
 		t.Errorf("duplicate cluster: err = %v", err)
 	}
-	_, err = RunSources(ctx, eng, []Source{{Name: "bad.json", Load: func() (*snapshot.Snapshot, error) { return nil, errors.New("not gzip") }}}, Options{})
+	_, err = RunSources(ctx, eng, []Source{{Name: "bad.json", Load: func() (*snapshot.Snapshot, string, error) { return nil, "", errors.New("not gzip") }}}, Options{})
 	if err == nil || !strings.Contains(err.Error(), "loading bad.json: not gzip") {
 		t.Errorf("load failure: err = %v", err)
 	}

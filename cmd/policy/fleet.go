@@ -118,9 +118,9 @@ func (f *fleetFlags) sources(ctx context.Context, prog *progress) ([]audit.Sourc
 	srcs := make([]audit.Source, len(ts))
 	for i, t := range ts {
 		f.configs[t.Cluster.Name] = t.Config
-		srcs[i] = audit.Source{Name: t.Cluster.Name, Load: func() (*snapshot.Snapshot, error) {
+		srcs[i] = audit.Source{Name: t.Cluster.Name, Load: func() (*snapshot.Snapshot, string, error) {
 			prog.set(t.Cluster.Name, "fetching")
-			return fetchers.Collect(ctx, t, opts), nil
+			return fetchers.Collect(ctx, t, opts), "", nil
 		}}
 	}
 	return srcs, nil
