@@ -212,12 +212,12 @@ func (e *Engine) Provenance() Provenance {
 type policyQuery struct {
 	policies []int // indexes into Engine.policies, in binding order
 	query    rego.PreparedEvalQuery
-	// memos, for an object kind, are the queries of the policies whose
-	// verdicts are memoised (memo.go), one per memo group. On such a query,
+	// parts, for an object kind, are the queries evaluated for an object:
+	// one per memo group of the policies whose verdicts are memoised
+	// (memo.go), then the query itself if it has policies. On a memo query,
 	// reads is what its policies can read of the input and key names it in
 	// memo keys.
-	memos []*policyQuery
-	parts []*policyQuery // memos, then the query itself if it has policies
+	parts []*policyQuery
 	reads *readSet
 	key   string
 	// project, for an object kind, is what the query's policies can read
@@ -230,7 +230,7 @@ type policyQuery struct {
 
 // prepared returns the query cached under key, preparing it on first use
 // from the policies for which applies is true. With split, the policies
-// whose verdicts can be memoised (memo.go) go into q.memos instead, a
+// whose verdicts can be memoised (memo.go) go into q.parts instead, a
 // query per memo group.
 // Concurrent callers of a new key wait for the first one to prepare it.
 func (e *Engine) prepared(ctx context.Context, cache map[string]*policyQuery, key string, split bool, applies func(*regoPolicy) bool) (*policyQuery, error) {
@@ -274,9 +274,8 @@ func (e *Engine) prepared(ctx context.Context, cache map[string]*policyQuery, ke
 		if m.query, q.err = e.prepare(ctx, policies); q.err != nil {
 			return q, q.err
 		}
-		q.memos = append(q.memos, m)
+		q.parts = append(q.parts, m)
 	}
-	q.parts = slices.Clip(q.memos)
 	if len(q.policies) > 0 {
 		q.parts = append(q.parts, q)
 	}
@@ -392,7 +391,7 @@ func (e *Engine) evalObject(ctx context.Context, in *ObjectInput, inv *gatekeepe
 	// Each query sees the projection of the input onto what its policies
 	// can read (project.go), or the whole input when that is not known.
 	var doc map[string]any
-	if e.memo != nil && (len(q.memos) > 0 || q.project != nil) {
+	if e.memo != nil && (q.parts[0] != q || q.project != nil) { // a memo query, or a projection
 		doc = in.doc() // what a memo key and a projection are made of
 	}
 	var whole ast.Value
