@@ -50,12 +50,12 @@ func Derive(objs []map[string]any, opts Options) *Views {
 	for _, k := range opts.MissingKinds {
 		missing[k] = true
 	}
-	ws, containers := workloadsOf(byKind)
+	ws := workloadsOf(byKind)
 	return &Views{
 		RBAC:     rbac,
 		Network:  deriveNetwork(byKind, ws),
 		Secrets:  deriveSecrets(byKind, ws, rbac, missing),
-		Versions: deriveVersions(objs, ws, containers, opts),
+		Versions: deriveVersions(objs, ws, opts),
 	}
 }
 
@@ -68,17 +68,17 @@ type workload struct {
 }
 
 // workloadsOf lists the objects of byKind that have a pod spec, in
-// WorkloadKinds order, and how many containers they have in all.
-func workloadsOf(byKind map[string][]map[string]any) (ws []workload, containers int) {
+// WorkloadKinds order.
+func workloadsOf(byKind map[string][]map[string]any) []workload {
+	var ws []workload
 	for _, kind := range WorkloadKinds {
 		for _, o := range byKind[kind] {
 			if ps, ok := PodSpecOf(o); ok {
 				ws = append(ws, workload{ref: refOf(o), controlled: controlled(o), spec: ps})
-				containers += len(ps.Containers)
 			}
 		}
 	}
-	return ws, containers
+	return ws
 }
 
 // WorkloadKinds are the kinds carrying a pod spec (those PodSpecOf reads),

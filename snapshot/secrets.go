@@ -105,28 +105,21 @@ func deriveSecrets(byKind map[string][]map[string]any, ws []workload, rbac *RBAC
 		)
 	})
 
-	// Secrets are keyed by namespace and name; the lists below are sized
-	// before they are filled, since a cluster has tens of thousands of
-	// references.
+	// Secrets are keyed by namespace and name.
 	type key struct{ ns, name string }
 	exists := map[key]bool{}
 	count := map[key]int{}
 	exposed := map[key]bool{}
-	nExposed := 0
-	for _, r := range view.References {
+	isExposed := func(r *SecretRef) bool { return r.Via == ViaEnv || r.Via == ViaEnvFrom }
+	for i := range view.References {
+		r := &view.References[i]
 		k := key{r.Namespace, r.Secret}
 		count[k]++
-		if r.Via == ViaEnv || r.Via == ViaEnvFrom {
+		if isExposed(r) {
 			exposed[k] = true
-			nExposed++
 		}
 	}
-	view.Exposed = make([]SecretRef, 0, nExposed)
-	for _, r := range view.References {
-		if r.Via == ViaEnv || r.Via == ViaEnvFrom {
-			view.Exposed = append(view.Exposed, r)
-		}
-	}
+	view.Exposed = filterRefs(view.References, isExposed)
 	readers := rbac.secretReaders()
 	unref := map[string]bool{}
 	for _, t := range UnreferencedTypes {
@@ -147,19 +140,7 @@ func deriveSecrets(byKind map[string][]map[string]any, ws []workload, rbac *RBAC
 		}
 	}
 	if view.Complete {
-		missing := func(r *SecretRef) bool { return !r.Optional && !exists[key{r.Namespace, r.Secret}] }
-		n := 0
-		for i := range view.References {
-			if missing(&view.References[i]) {
-				n++
-			}
-		}
-		view.Missing = make([]SecretRef, 0, n)
-		for i := range view.References {
-			if missing(&view.References[i]) {
-				view.Missing = append(view.Missing, view.References[i])
-			}
-		}
+		view.Missing = filterRefs(view.References, func(r *SecretRef) bool { return !r.Optional && !exists[key{r.Namespace, r.Secret}] })
 	}
 	sort.Slice(view.Secrets, func(i, j int) bool {
 		a, b := view.Secrets[i], view.Secrets[j]
@@ -167,6 +148,24 @@ func deriveSecrets(byKind map[string][]map[string]any, ws []workload, rbac *RBAC
 	})
 	sort.Slice(view.Unused, func(i, j int) bool { return lessRef(view.Unused[i], view.Unused[j]) })
 	return view
+}
+
+// filterRefs is the references for which keep is true, in a slice made at
+// its size: a cluster has tens of thousands of them.
+func filterRefs(refs []SecretRef, keep func(*SecretRef) bool) []SecretRef {
+	n := 0
+	for i := range refs {
+		if keep(&refs[i]) {
+			n++
+		}
+	}
+	out := make([]SecretRef, 0, n)
+	for i := range refs {
+		if keep(&refs[i]) {
+			out = append(out, refs[i])
+		}
+	}
+	return out
 }
 
 // appendPodRefs appends the Secret references of a Pod or a workload's pod

@@ -70,7 +70,7 @@ type Image struct {
 	Error         string `json:"error,omitempty"`
 }
 
-func deriveVersions(objs []map[string]any, ws []workload, containers int, opts Options) *Versions {
+func deriveVersions(objs []map[string]any, ws []workload, opts Options) *Versions {
 	view := &Versions{Nodes: []NodeVersion{}, Images: []Image{}, APIVersions: apiVersions(objs)}
 	if opts.Server != nil {
 		v, err := ParseVersion(opts.Server.GitVersion)
@@ -113,6 +113,10 @@ func deriveVersions(objs []map[string]any, ws []workload, containers int, opts O
 	view.Kubelets, view.Runtimes, view.OSImages, view.Kernels = usages(usage["kubelet"]), usages(usage["runtime"]), usages(usage["os"]), usages(usage["kernel"])
 	// Sized before it is filled: a cluster has thousands of containers,
 	// and an Image is large.
+	containers := 0
+	for _, w := range ws {
+		containers += len(w.spec.Containers)
+	}
 	view.Images = make([]Image, 0, containers)
 	for _, w := range ws {
 		from, ctl := w.ref, w.controlled
