@@ -45,7 +45,7 @@ func TestPodSpecOfContainers(t *testing.T) {
 	var got []string
 	for _, c := range ps.Containers {
 		got = append(got, c.Type+" "+c.Path+" "+c.Container["name"].(string))
-		if c.Container["name"] != obj["spec"].(map[string]any)["jobTemplate"].(map[string]any)["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)[c.Field].([]any)[c.Index].(map[string]any)["name"] {
+		if c.Container["name"] != ps.Spec[c.Field].([]any)[c.Index].(map[string]any)["name"] {
 			t.Errorf("%s: Field and Index do not point at the container", c.Path)
 		}
 	}
